@@ -1,0 +1,72 @@
+"""AWS limits, defaults and prices: the one table that validation, docs and notebooks read.
+
+Each entry names its source page (``L/`` = https://docs.aws.amazon.com/lambda/latest/dg/).
+Values marked ``lab assumption`` are not published by AWS; the lab picks a typical value and
+says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Range:
+    """An inclusive AWS parameter range with its default."""
+
+    name: str
+    low: float
+    high: float
+    default: float | None
+    unit: str
+    source: str
+
+
+# --- Lambda function configuration -------------------------------------------------------
+MEMORY_SIZE = Range("MemorySize", 128, 10_240, 128, "MB", "L/configuration-memory.html")
+TIMEOUT = Range("Timeout", 1, 900, 3, "s", "L/configuration-timeout.html")
+EPHEMERAL_STORAGE = Range("EphemeralStorage.Size", 512, 10_240, 512, "MB",
+                          "L/API_EphemeralStorage.html")
+MAXIMUM_RETRY_ATTEMPTS = Range("MaximumRetryAttempts", 0, 2, 2, "attempts",
+                               "L/API_FunctionEventInvokeConfig.html")
+MAXIMUM_EVENT_AGE = Range("MaximumEventAgeInSeconds", 60, 21_600, 21_600, "s",
+                          "L/API_FunctionEventInvokeConfig.html")
+
+MB_PER_VCPU = 1_769            # L/configuration-memory.html: 1,769 MB = one vCPU
+MAX_VCPUS = 6                  # L/configuration-memory.html: up to 6 vCPUs at 10,240 MB
+ENVIRONMENT_BYTES = 4 * 1024   # L/configuration-envvars.html: 4 KB for all variables
+SYNC_PAYLOAD_BYTES = 6 * MB    # L/API_Invoke.html: 6 MB request and response
+ASYNC_PAYLOAD_BYTES = 1 * MB   # L/API_Invoke.html; raised from 256 KB in Jan 2026
+LOG_TAIL_BYTES = 4 * 1024      # L/API_Invoke.html: LogResult is the last 4 KB
+ZIP_BYTES = 50 * MB            # L/gettingstarted-limits.html: direct upload, zipped
+UNZIPPED_BYTES = 250 * MB      # L/gettingstarted-limits.html: unzipped, with layers
+
+# --- concurrency and scaling ------------------------------------------------------------
+ACCOUNT_CONCURRENCY = 1_000    # L/gettingstarted-limits.html: per Region, can be raised
+UNRESERVED_MINIMUM = 100       # L/configuration-concurrency.html: keep 100 unreserved
+SCALING_ENVIRONMENTS = 1_000   # L/scaling-behavior.html: 1,000 environments ...
+SCALING_PERIOD = 10.0          # ... per 10 s per function, refilled continuously
+
+# --- asynchronous invocation (L/invocation-async-error-handling.html) -------------------
+ASYNC_RETRY_DELAYS = (60.0, 120.0)   # 1 min before the 2nd attempt, 2 min before the 3rd
+THROTTLE_BACKOFF_FIRST = 1.0         # throttled events: backoff from 1 s ...
+THROTTLE_BACKOFF_MAX = 300.0         # ... doubling up to 5 minutes
+
+# --- execution environments: lab assumptions (AWS publishes none) -----------------------
+INIT_DURATION = 0.25       # s, a typical Python cold start (lab assumption)
+IDLE_KEEP_ALIVE = 300.0    # s an idle environment stays warm (lab assumption)
+MEMORY_USED_MB = 40        # MB a small Python handler reports as Max Memory Used (lab assumption)
+HANDLER_WALL_LIMIT = 30.0  # real seconds before the runaway guard stops a handler (lab setting)
+
+# --- pricing, us-east-1 (https://aws.amazon.com/lambda/pricing/) ------------------------
+PRICE_PER_REQUEST = 0.20 / 1_000_000
+PRICE_PER_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
+FREE_TIER = {"requests": 1_000_000, "gb_seconds": 400_000}   # per month
+# Billed duration is rounded up to 1 ms (since Dec 2020) and includes the INIT phase
+# (since Aug 2025: https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/)
+BILLING_GRANULARITY = 0.001
+
+# Sources of the ranges above, for docs and error messages.
+RANGES = {r.name: r for r in (MEMORY_SIZE, TIMEOUT, EPHEMERAL_STORAGE,
+                              MAXIMUM_RETRY_ATTEMPTS, MAXIMUM_EVENT_AGE)}

@@ -95,6 +95,7 @@ class VirtualTime:
     _travel = None
     _old_handler = None
     _t = None
+    _us = 0
 
     @classmethod
     def enter(cls, t: float) -> None:
@@ -104,7 +105,7 @@ class VirtualTime:
             return
         cls._travel = time_machine.travel(_at(t), tick=False)
         cls.traveller = cls._travel.start()
-        cls._t = t
+        cls._t, cls._us = t, round(t * 1_000_000)
         if threading.current_thread() is threading.main_thread():
             cls._old_handler = signal.signal(signal.SIGALRM, _guard)
             signal.setitimer(signal.ITIMER_REAL, 0.25, 0.25)
@@ -123,9 +124,13 @@ class VirtualTime:
 
     @classmethod
     def move(cls, t: float) -> None:
+        """Point wall-clock reads at lab time ``t`` (microsecond precision)."""
         if cls.traveller is not None and t != cls._t:
             cls._t = t
-            cls.traveller.move_to(_at(t))
+            us = round(t * 1_000_000)
+            # shift() by a whole number of microseconds: cheap, and exact (no float noise)
+            cls.traveller.shift((us - cls._us) / 1_000_000)
+            cls._us = us
 
     @classmethod
     def push(cls, running: Running) -> None:

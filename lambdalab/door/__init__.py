@@ -1,0 +1,134 @@
+"""The AWS SDK door: inside ``with lab.aws():`` boto3 clients talk to the lab.
+
+Mechanism (the one ``botocore.stub.Stubber`` uses): every botocore client created inside the
+block gets two event handlers. ``before-parameter-build`` keeps the operation's parameters (after
+boto3 has validated them); ``before-call`` answers the call from the lab and returns the parsed
+response, so no wire protocol is re-implemented and botocore raises its own ``ClientError``
+classes. Services the lab does not own (S3, DynamoDB, IAM, ...) fall through to moto's
+``mock_aws``, which the door starts; nothing reaches the network.
+
+Limits: clients created *before* the block are not served (create clients inside it); moto's
+resources belong to the last lab whose door was opened (opening another lab's door resets them).
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import botocore.client
+from botocore.awsrequest import AWSResponse
+
+from ..errors import AWSError
+from ..vtime import VirtualTime
+from . import awslambda
+
+#: service_id (hyphenized, as botocore names events) -> adapter module with OPERATIONS
+ADAPTERS = {"lambda": awslambda}
+
+_lock = threading.Lock()
+_active: list["Door"] = []        # open doors, innermost last
+_original_create_client = botocore.client.ClientCreator.create_client
+_moto = {"mock": None, "owner": None}
+
+# Variables that could send a call elsewhere than the lab and moto, or load real credentials.
+_CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                "AWS_CA_BUNDLE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+
+
+def _create_client(creator, *args, **kwargs):
+    client = _original_create_client(creator, *args, **kwargs)
+    door = _active[-1] if _active else None
+    service_id = client.meta.service_model.service_id.hyphenize()
+    if door is not None and service_id in ADAPTERS:
+        door.attach(client, service_id)
+    return client
+
+
+class Door:
+    """``with lab.aws():`` or ``door = lab.aws(); door.start(); ...; door.stop()``."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self._saved_env: dict | None = None
+        self._request_ids = 0
+
+    # --- lifecycle ----------------------------------------------------------------------
+    def start(self) -> "Door":
+        from moto import mock_aws
+        with _lock:
+            self._saved_env = {k: v for k, v in os.environ.items()
+                               if k.startswith("AWS_")}
+            for key in list(os.environ):
+                if key in _CLEARED_ENV or key.startswith("AWS_ENDPOINT_URL"):
+                    del os.environ[key]
+            os.environ.update({
+                "AWS_DEFAULT_REGION": self.lab.region, "AWS_REGION": self.lab.region,
+                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "AWS_EC2_METADATA_DISABLED": "true",
+            })
+            if _moto["mock"] is None:
+                _moto["mock"] = mock_aws()
+            reset = _moto["owner"] is not self.lab
+            _moto["owner"] = self.lab
+            _moto["mock"].start(reset=reset)
+            if not _active:
+                botocore.client.ClientCreator.create_client = _create_client
+            _active.append(self)
+        VirtualTime.enter(self.lab.t)
+        return self
+
+    def stop(self) -> None:
+        VirtualTime.exit()
+        with _lock:
+            _active.remove(self)
+            if not _active:
+                botocore.client.ClientCreator.create_client = _original_create_client
+            _moto["mock"].stop(remove_data=False)
+            for key in [k for k in os.environ if k.startswith("AWS_")]:
+                del os.environ[key]
+            os.environ.update(self._saved_env or {})
+
+    def __enter__(self) -> "Door":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- serving calls ------------------------------------------------------------------
+    def attach(self, client, service_id: str) -> None:
+        events = client.meta.events
+        events.register(f"before-parameter-build.{service_id}", self._keep_params)
+        events.register(f"before-call.{service_id}", self._answer)
+
+    @staticmethod
+    def _keep_params(params, context, **_):
+        context["lambdalab_params"] = dict(params)
+
+    def _answer(self, model, context, **_):
+        service_id = model.service_model.service_id.hyphenize()
+        adapter = ADAPTERS[service_id]
+        params = context.get("lambdalab_params", {})
+        self._request_ids += 1
+        metadata = {"RequestId": self.lab.ids.uuid(), "HTTPHeaders": {}, "RetryAttempts": 0}
+        operation = adapter.OPERATIONS.get(model.name)
+        VirtualTime.move(self.lab.t)
+        try:
+            if operation is None:
+                return _error(501, "NotImplemented",
+                              f"lambdalab does not emulate {service_id}:{model.name} yet; "
+                              f"supported: {', '.join(sorted(adapter.OPERATIONS))}", {}, metadata)
+            status, body = operation(self.lab, params)
+        except AWSError as exc:
+            return _error(exc.status, exc.code, exc.message, exc.fields, metadata)
+        metadata["HTTPStatusCode"] = status
+        body["ResponseMetadata"] = metadata
+        return AWSResponse(None, status, {}, None), body
+
+
+def _error(status, code, message, fields, metadata):
+    metadata["HTTPStatusCode"] = status
+    body = {"Error": {"Code": code, "Message": message}, "message": message,
+            "ResponseMetadata": metadata, **fields}
+    return AWSResponse(None, status, {}, None), body

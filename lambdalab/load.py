@@ -87,19 +87,21 @@ def drive(lab, function, rate, duration, *, invocation_type="Event", payload=Non
     clock = lab.clock
 
     def next_arrival(t):
+        """The arrival after one at ``t``; at a rate change, a steady rate restarts there."""
         while True:
             r = rate.at(t - t0)
+            change = rate.next_change(t - t0)
+            boundary = None if change is None else t0 + change
             if r > 0:
                 gap = rng.expovariate(r) if poisson else 1.0 / r
-                change = rate.next_change(t - t0)
-                if change is None or t + gap < t0 + change or poisson is False and gap == 0:
-                    return round(t + gap, 9)   # no drift over long runs
-                t = t0 + change      # the rate changes before the next arrival: re-draw there
-                continue
-            change = rate.next_change(t - t0)
-            if change is None:
+                candidate = round(t + gap, 9)   # rounding: no drift over long runs
+                if boundary is None or candidate < boundary:
+                    return candidate
+            if boundary is None:
                 return None
-            t = t0 + change
+            if not poisson and rate.at(change) > 0:
+                return boundary
+            t = boundary
 
     def arrive():
         t = clock.t
@@ -115,7 +117,7 @@ def drive(lab, function, rate, duration, *, invocation_type="Event", payload=Non
         if following is not None and following < t_end:
             clock.at(following, arrive)
 
-    first = next_arrival(t0) if poisson else (t0 if rate.at(0) > 0 else next_arrival(t0))
+    first = t0 if rate.at(0) > 0 and not poisson else next_arrival(t0)
     if first is not None and first < t_end:
         clock.at(first, arrive)
     return run

@@ -32,7 +32,8 @@ def _peak_concurrency(starts, ends, period, n_buckets) -> np.ndarray:
     if len(starts) == 0:
         return peak
     boundaries = np.arange(n_buckets) * period
-    times = np.concatenate([ends, starts, boundaries])
+    # lab times are microsecond-precise: rounding makes an end and a start at the same instant tie
+    times = np.round(np.concatenate([ends, starts, boundaries]), 6)
     deltas = np.concatenate([-np.ones(len(ends), np.int64), np.ones(len(starts), np.int64),
                              np.zeros(n_buckets, np.int64)])
     # at equal times: ends first, then boundaries, then starts

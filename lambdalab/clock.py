@@ -5,6 +5,7 @@ Time is a float of seconds since the lab's epoch (2026-01-01T00:00:00Z). Nothing
 from __future__ import annotations
 
 import heapq
+import math
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -20,8 +21,10 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|sec|m|min|h|d)?\s*$")
 def parse_duration(value) -> float:
     """Seconds from a number or a string such as ``"90s"``, ``"250ms"``, ``"5m"``, ``"2h"``."""
     if isinstance(value, timedelta):
-        return value.total_seconds()
+        value = value.total_seconds()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value):
+            raise LabError(f"a duration must be a finite number of seconds (got {value})")
         if value < 0:
             raise LabError(f"a duration cannot be negative (got {value})")
         return float(value)

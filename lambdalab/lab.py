@@ -118,7 +118,9 @@ class Lab:
         try:
             yield
         finally:
-            if VirtualTime._depth == 1:
+            # No handler left running: put os.environ back (also inside an open lab.aws()
+            # door, whose code between calls must not see a function's variables).
+            if current() is None:
                 Environ.restore()
             VirtualTime.exit()
 
@@ -134,8 +136,31 @@ class Lab:
         duration="120ms", reserved_concurrency=10, ...)``; settings are listed in the README.
         Returns the :class:`~lambdalab.awslambda.function.Function`."""
         def make(h):
-            return self.awslambda.create_function(name or h.__name__, h, **settings)
+            return self.awslambda.create_function(h.__name__ if name is None else name, h,
+                                                  **settings)
         return make(handler) if handler is not None else make
+
+    def load(self, function, rate, duration, **options):
+        """Drive ``function`` at ``rate`` requests/s (a number or a :mod:`lambdalab.load`
+        pattern) for ``duration``; see :func:`lambdalab.load.drive`. Call ``lab.run()`` after."""
+        from .load import drive
+        return drive(self, function, rate, duration, **options)
+
+    # --- what happened ------------------------------------------------------------------
+    def trace(self, function: str | None = None):
+        """One row per invocation attempt (a pandas DataFrame); see :mod:`lambdalab.observe`."""
+        from .observe import trace
+        return trace(self, function)
+
+    def metrics(self, function: str | None = None, period="1m"):
+        """CloudWatch ``AWS/Lambda`` metrics per period (a pandas DataFrame)."""
+        from .observe import metrics
+        return metrics(self, function, period)
+
+    def cost(self, function: str | None = None, free_tier: bool = False) -> dict:
+        """What the recorded invocations would cost on AWS (requests + GB-seconds)."""
+        from .observe import cost
+        return cost(self, function, free_tier)
 
     # --- deliveries between services ----------------------------------------------------
     def deliver(self, source: str, target: str, kind: str, body: str,
@@ -150,7 +175,9 @@ class Lab:
         self.deliveries.append(record)
         parts = parse_arn(target)
         receiver = self.receivers.get(parts["service"]) if parts else None
-        if parts and (parts["account"] != self.account or parts["region"] not in (self.region, "")):
+        # S3 bucket ARNs carry neither account nor region (arn:aws:s3:::bucket).
+        if parts and (parts["account"] not in (self.account, "")
+                      or parts["region"] not in (self.region, "")):
             record.ok, record.error = False, f"{target} is not in this lab's account and region"
         elif parts and parts["service"] in ("sqs", "sns") and target.endswith(".fifo") \
                 and kind in ("on-success", "on-failure"):

@@ -13,10 +13,15 @@ import os
 import shutil
 import sys
 import tempfile
+import traceback
 import zipfile
 
 from .. import facts
 from ..errors import InvalidParameterValueException, RequestEntityTooLargeException
+
+
+class HandlerNotFound(AttributeError):
+    """The handler module imported but has no attribute named like the handler."""
 
 
 class CallableCode:
@@ -83,7 +88,8 @@ class ZipCode:
             modules = {name: sys.modules.pop(name) for name in set(sys.modules) - before
                        if self._ours(sys.modules[name])}
         if handler is None:
-            raise AttributeError(f"module '{self.module_name}' has no attribute '{self.func_name}'")
+            raise HandlerNotFound(f"Handler '{self.func_name}' missing on module "
+                                  f"'{self.module_name}'")
         return handler, modules
 
     def _ours(self, module) -> bool:
@@ -109,6 +115,38 @@ class ZipCode:
 
     def close(self):
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def init_error(exc: BaseException, handler_name: str, root: str | None = None):
+    """How the Python runtime reports a failed INIT: ``(errorType, errorMessage, stackTrace)``.
+
+    Mirrors awslambdaric's ``bootstrap._get_handler``: an ImportError is
+    ``Runtime.ImportModuleError``, a SyntaxError ``Runtime.UserCodeSyntaxError``, a missing
+    handler ``Runtime.HandlerNotFound``; any other exception raised by module-level code is
+    reported as itself (e.g. ``KeyError`` for a missing environment variable)."""
+    module, _, func = handler_name.rpartition(".")
+    if isinstance(exc, HandlerNotFound):
+        return "Runtime.HandlerNotFound", f"Handler '{func}' missing on module '{module}'", []
+    if isinstance(exc, ImportError):
+        return "Runtime.ImportModuleError", f"Unable to import module '{module}': {exc}", []
+    if isinstance(exc, SyntaxError):
+        path = exc.filename or ""
+        if root and path.startswith(root + os.sep):
+            path = "/var/task/" + os.path.relpath(path, root)
+        return ("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module}': {exc}",
+                [f'  File "{path}" Line {exc.lineno}\n    {(exc.text or "").strip()}\n'])
+    # the trace starts at the first frame of the function's own code (no lab or importlib frames)
+    frames = traceback.extract_tb(exc.__traceback__)
+    first = next((i for i, f in enumerate(frames)
+                  if root and f.filename.startswith(root + os.sep)), len(frames))
+    stack = []
+    for f in frames[first:]:
+        path = f.filename
+        if root and path.startswith(root + os.sep):
+            path = "/var/task/" + os.path.relpath(path, root)
+        stack.append(f'  File "{path}", line {f.lineno}, in {f.name}\n'
+                     + (f"    {f.line}\n" if f.line else ""))
+    return type(exc).__name__, str(exc), stack
 
 
 def make_zip(files: dict[str, str | bytes]) -> bytes:

@@ -10,17 +10,27 @@ from .. import facts
 from ..clock import parse_duration
 from ..errors import InvalidParameterValueException, ValidationException
 from . import durations
-from .runtime import Environ
+from ..vtime import HandlerTimeout, RunawayHandler
+from .runtime import Environ, capture_output
 
-NAME = re.compile(r"^[a-zA-Z0-9-_]{1,64}$")
+
+class InitFailed(Exception):
+    """The INIT phase was stopped (virtual 10 s limit or the runaway guard)."""
+
+NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")   # used with fullmatch: no trailing newline
 RUNTIME = "python3.13"
 
 
-def check_range(r: facts.Range, value, member: str):
-    """AWS's ValidationException wording for a number outside its range."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def check_range(r: facts.Range, value, member: str, integer: bool = True):
+    """AWS's ValidationException wording for a number outside its range.
+
+    All of Lambda's ranged settings are integers (MemorySize in 1-MB steps, Timeout in whole
+    seconds, ...): a fraction is rejected rather than silently truncated."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+            (integer and isinstance(value, float) and not value.is_integer()):
         raise ValidationException(f"1 validation error detected: Value '{value}' at '{member}' "
-                                  "failed to satisfy constraint: Member must be a number")
+                                  "failed to satisfy constraint: Member must be "
+                                  + ("an integer" if integer else "a number"))
     if value < r.low:
         raise ValidationException(
             f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
@@ -33,7 +43,7 @@ def check_range(r: facts.Range, value, member: str):
 
 
 def check_name(name) -> str:
-    if not isinstance(name, str) or not NAME.match(name):
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise ValidationException(
             f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy "
             "constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9-_]+ "
@@ -60,20 +70,25 @@ def check_environment(variables: dict) -> dict:
     return dict(variables)
 
 
-_RESERVED_ENV = {"_HANDLER", "AWS_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+# "Reserved environment variables" (L/configuration-envvars-runtime.html): the runtime sets them
+# and a function's configuration cannot.
+_RESERVED_ENV = {"_HANDLER", "_X_AMZN_TRACE_ID", "AWS_DEFAULT_REGION", "AWS_REGION",
+                 "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
                  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-                 "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                 "AWS_LAMBDA_RUNTIME_API", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"}
+                 "AWS_LAMBDA_INITIALIZATION_TYPE", "AWS_LAMBDA_LOG_GROUP_NAME",
+                 "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_ACCESS_KEY", "AWS_ACCESS_KEY_ID",
+                 "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_LAMBDA_RUNTIME_API",
+                 "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR"}
 
 
 class Environment:
     """One execution environment (a warm sandbox): its modules and when it was last used."""
 
     __slots__ = ("id", "handler", "modules", "provisioned", "last_used", "log_stream",
-                 "invocations")
+                 "invocations", "init_output")
 
-    def __init__(self, env_id: int, handler, modules, provisioned: bool, log_stream: str):
+    def __init__(self, env_id: int, handler, modules, provisioned: bool, log_stream: str,
+                 init_output=()):
         self.id = env_id
         self.handler = handler
         self.modules = modules
@@ -81,6 +96,7 @@ class Environment:
         self.last_used = 0.0
         self.log_stream = log_stream
         self.invocations = 0
+        self.init_output = init_output   # what module-level code printed during INIT
 
 
 class AsyncConfig:
@@ -138,6 +154,7 @@ class Function:
         self.tokens_t = lab.t
         self._env_ids = 0
         self._runtime_env = None
+        self.env_overlay = None    # variables the function's code set in os.environ (runtime.Environ)
 
     # --- using it ---------------------------------------------------------------------
     def invoke(self, payload=None, invocation_type: str = "RequestResponse",
@@ -150,48 +167,58 @@ class Function:
         return [line for _, line in self.service.logs(self.name)]
 
     # --- configuration ------------------------------------------------------------------
+    # UpdateFunctionConfiguration settings: changing one retires the warm environments (the
+    # next requests start cold with the new configuration, as after an update on AWS).
+    _VERSION_SETTINGS = frozenset({"memory_size", "timeout", "ephemeral_storage", "environment",
+                                   "architecture", "description", "role", "dead_letter_arn"})
+
     def configure(self, **settings) -> "Function":
-        """Change configuration with AWS validation; names as in :meth:`Lab.function`."""
+        """Change configuration with AWS validation; names as in :meth:`Lab.function`.
+
+        Like one UpdateFunctionConfiguration request, it is all or nothing: every value is
+        checked before any is applied."""
+        changes = {}
         for key, value in settings.items():
             if value is None and key not in ("dead_letter_arn", "description"):
                 continue
             if key == "memory_size":
-                self.memory_size = int(check_range(facts.MEMORY_SIZE, value, "memorySize"))
-                self._drop_environments()
+                value = int(check_range(facts.MEMORY_SIZE, value, "memorySize"))
             elif key == "timeout":
-                self.timeout = int(check_range(facts.TIMEOUT, value, "timeout"))
+                value = int(check_range(facts.TIMEOUT, value, "timeout"))
             elif key == "ephemeral_storage":
-                self.ephemeral_storage = int(check_range(facts.EPHEMERAL_STORAGE, value,
-                                                         "ephemeralStorage.size"))
+                value = int(check_range(facts.EPHEMERAL_STORAGE, value, "ephemeralStorage.size"))
             elif key == "environment":
-                self.environment = check_environment(value)
-                self._runtime_env = None
-                if Environ.active is self:
-                    Environ.restore()
-                self._drop_environments()
+                value = check_environment(value)
             elif key == "architecture":
                 if value not in facts.PRICE_PER_GB_SECOND:
                     raise ValidationException(
                         f"1 validation error detected: Value '[{value}]' at 'architectures' "
                         "failed to satisfy constraint: Member must satisfy enum value set: "
                         "[x86_64, arm64]")
-                self.architecture = value
-            elif key == "duration":
-                self.duration = durations.as_model(value)
-            elif key == "init_duration":
-                self.init_duration = durations.as_model(value)
+            elif key in ("duration", "init_duration"):
+                value = durations.as_model(value)
             elif key == "memory_used":
-                self.memory_used = int(value)
+                value = int(value)
             elif key == "description":
-                self.description = value or ""
-            elif key == "role":
-                self.role = value
+                value = value or ""
             elif key == "dead_letter_arn":
-                self.dead_letter_arn = self.service.check_dead_letter_target(value)
-            elif key in ("reserved_concurrency", "provisioned_concurrency"):
-                getattr(self.service, f"put_{key}")(self.name, value)
-            else:
+                value = self.service.check_dead_letter_target(value)
+            elif key not in ("role", "reserved_concurrency", "provisioned_concurrency"):
                 raise TypeError(f"unknown function setting {key!r}")
+            changes[key] = value
+        concurrency = [(k, changes.pop(k)) for k in ("reserved_concurrency",
+                                                      "provisioned_concurrency") if k in changes]
+        if "environment" in changes:
+            if Environ.active is self:
+                Environ.restore()
+            self._runtime_env = None
+        for key, value in changes.items():
+            setattr(self, key, value)
+        if changes.keys() & self._VERSION_SETTINGS:
+            self._runtime_env = None      # AWS_LAMBDA_FUNCTION_MEMORY_SIZE may have changed
+            self._drop_environments()
+        for key, value in concurrency:
+            getattr(self.service, f"put_{key}")(self.name, value)
         self.revision = self.service.lab.ids.uuid()
         self.last_modified = self.service.lab.t
         return self
@@ -206,9 +233,13 @@ class Function:
         """A code or configuration change retires idle on-demand environments (new ones start cold)."""
         self.environments -= len(self.idle)
         self.idle.clear()
+        if Environ.active is self:
+            Environ.restore()
+        self.env_overlay = None    # what the old environments' code set in os.environ
         if self.provisioned_idle:
-            self.provisioned_idle = [self.new_environment(provisioned=True)
-                                     for _ in self.provisioned_idle]
+            with self.service.lab.engine():
+                self.provisioned_idle = [self.new_environment(provisioned=True)
+                                         for _ in self.provisioned_idle]
 
     # --- runtime environment variables --------------------------------------------------
     def runtime_environment(self) -> dict:
@@ -231,6 +262,14 @@ class Function:
         environ = os.environ
         saved = {k: environ.get(k) for k in variables}
         environ.update(variables)
+        if self.env_overlay:
+            for key, value in self.env_overlay.items():
+                if key not in saved:
+                    saved[key] = environ.get(key)
+                if value is None:
+                    environ.pop(key, None)
+                else:
+                    environ[key] = value
         return saved
 
     @staticmethod
@@ -244,12 +283,29 @@ class Function:
 
     # --- environments -------------------------------------------------------------------
     def new_environment(self, provisioned: bool) -> Environment:
+        """The INIT phase: import the code with the function's variables in ``os.environ``
+        (module-level code often reads them) and its output going to the function's log."""
         self._env_ids += 1
-        handler, modules = self.code.load()
+        outer = Environ.switch(self)
+        try:
+            with capture_output() as output:
+                handler, modules = self.code.load()
+        except HandlerTimeout:
+            # L/lambda-runtime-environment.html: "The Init phase is limited to 10 seconds"
+            raise InitFailed("the Init phase did not finish within its 10 second limit") from None
+        except RunawayHandler:
+            raise InitFailed(f"the runaway guard stopped module-level code after "
+                             f"{self.service.wall_limit:g} real seconds") from None
+        finally:
+            if outer is None:
+                Environ.restore()
+            elif outer is not self:
+                Environ.switch(outer)
         lab = self.service.lab
         date = lab.clock.now.strftime("%Y/%m/%d")
         stream = f"{date}/[$LATEST]{lab.ids.hex(32)}"
-        return Environment(self._env_ids, handler, modules, provisioned, stream)
+        return Environment(self._env_ids, handler, modules, provisioned, stream,
+                           output.lines())
 
     def take_token(self, t: float) -> bool:
         """Spend one unit of the scaling rate (1,000 new environments per 10 s, refilled

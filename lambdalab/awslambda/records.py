@@ -53,7 +53,8 @@ class AsyncEvent:
         self.invokes = 0                 # attempts that ran the function
         self.outcome = None              # succeeded | delivered | dropped (None while pending)
         self.ended = None
-        self.last_error = None           # (error_type, payload bytes) of the last failure
+        self.last_error = None           # (HTTP status, error type, message) of the last failure:
+                                         # 200 for a function error, 429 for a throttle
         self.condition = None            # Success | RetriesExhausted | EventAgeExceeded
         self.last_response = None
 

@@ -1,10 +1,12 @@
 """Running one handler call the way the Python runtime does: context, logs, errors, payloads."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import traceback
+from contextlib import contextmanager
 
 from .. import facts
 from ..vtime import HandlerTimeout, Running, RunawayHandler, VirtualTime
@@ -35,15 +37,38 @@ class Context:
         return max(0, int(round((r.limit - r.elapsed) * 1000)))
 
 
+def _environ_state():
+    """A cheap copy of ``os.environ``'s contents, for spotting changes made by handler code."""
+    data = getattr(os.environ, "_data", None)   # CPython's encoded mapping: copies in C
+    return data.copy() if data is not None else dict(os.environ)
+
+
+def _environ_changed(state) -> bool:
+    data = getattr(os.environ, "_data", None)
+    return (data if data is not None else dict(os.environ)) != state
+
+
+def _decoded(state) -> dict:
+    if state and isinstance(next(iter(state)), bytes):
+        return {os.environ.decodekey(k): os.environ.decodevalue(v) for k, v in state.items()}
+    return dict(state)
+
+
 class Environ:
     """Which function's variables are in ``os.environ``.
 
     Setting variables costs a system call each, so a function's variables stay applied between
     its calls and are swapped only when another function runs; the lab restores the original
-    environment when it stops running (:meth:`restore`)."""
+    environment when it stops running (:meth:`restore`).
+
+    Variables the function's own code sets or deletes (``os.environ["X"] = ...`` at module
+    level or in the handler) are undone too, so nothing leaks into the notebook or into other
+    functions; they are kept on the function (``env_overlay``) and re-applied the next time it
+    runs, as they would persist in its execution environment on AWS."""
 
     active = None
     saved: dict = {}
+    applied = None   # os.environ right after the active function's variables were applied
 
     @classmethod
     def switch(cls, fn):
@@ -52,14 +77,31 @@ class Environ:
         if previous is not fn:
             cls.restore()
             cls.saved = fn.apply_environment()
+            cls.applied = _environ_state()
             cls.active = fn
         return previous
 
     @classmethod
     def restore(cls):
-        if cls.active is not None:
-            cls.active.restore_environment(cls.saved)
-            cls.active, cls.saved = None, {}
+        fn = cls.active
+        if fn is None:
+            return
+        saved = cls.saved
+        if _environ_changed(cls.applied):
+            # the function's code changed os.environ: remember its changes, then undo them
+            before = _decoded(cls.applied)
+            now = dict(os.environ)
+            overlay = dict(fn.env_overlay or {})
+            for key, value in now.items():
+                if before.get(key) != value:
+                    overlay[key] = value
+                    saved.setdefault(key, before.get(key))
+            for key in before.keys() - now.keys():
+                overlay[key] = None
+                saved.setdefault(key, before[key])
+            fn.env_overlay = overlay
+        fn.restore_environment(saved)
+        cls.active, cls.saved, cls.applied = None, {}, None
 
 
 class _Capture:
@@ -85,6 +127,18 @@ class _Capture:
         return text.splitlines() if text else []
 
 
+@contextmanager
+def capture_output():
+    """Send ``print`` (stdout and stderr) to a :class:`_Capture` for the block."""
+    capture = _Capture()
+    saved_out, saved_err = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = capture
+    try:
+        yield capture
+    finally:
+        sys.stdout, sys.stderr = saved_out, saved_err
+
+
 class Outcome:
     """What one handler call produced."""
 
@@ -99,21 +153,45 @@ class Outcome:
         self.status = "success"  # success | error | timeout
 
 
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+_STDLIB = os.path.dirname(os.__file__) + os.sep
+_AWS_STDLIB = f"/var/lang/lib/python{sys.version_info[0]}.{sys.version_info[1]}/"
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_lab_file(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR)
+
+
+@functools.lru_cache(maxsize=1024)
 def _short_path(path: str, roots: tuple) -> str:
+    """Paths as they read on AWS: the function's code under /var/task, the standard library
+    under /var/lang; ``<frozen ...>`` pseudo-files unchanged."""
     for root in roots:
-        if root and path.startswith(root):
+        if root and path.startswith(root + os.sep):
             return "/var/task/" + os.path.relpath(path, root)
+    if path.startswith("<"):
+        return path
+    if path.startswith(_STDLIB) and os.sep + "site-packages" + os.sep not in path:
+        return _AWS_STDLIB + os.path.relpath(path, _STDLIB)
     return "/var/task/" + os.path.basename(path)
 
 
 def error_document(exc: BaseException, request_id: str, roots=()) -> dict:
     """The JSON the Python runtime returns for an unhandled exception."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    # Drop the lab's own frames: the trace starts in the handler, as on AWS.
-    while frames and "lambdalab" in frames[0].filename.replace("\\", "/").split("/")[-3:-1]:
-        frames = frames[1:]
-    stack = [f'  File "{_short_path(f.filename, roots)}", line {f.lineno}, in {f.name}\n'
-             f"    {f.line}\n" for f in frames]
+    # Drop the lab's own frames: the trace starts in the handler, as on AWS. (Judged by the
+    # package's own directory, so user code in a folder that happens to be called
+    # "lambdalab" keeps its frames.) Skipped before extraction, which is the costly part.
+    tb = exc.__traceback__
+    while tb is not None and _is_lab_file(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    stack = []
+    for f in traceback.extract_tb(tb):
+        line = f.line
+        stack.append(f'  File "{_short_path(f.filename, roots)}", line {f.lineno}, in {f.name}\n'
+                     + (f"    {line}\n" if line else ""))
     return {"errorMessage": str(exc), "errorType": type(exc).__name__,
             "requestId": request_id, "stackTrace": stack}
 
@@ -136,6 +214,9 @@ def call(fn, env, handler, event_bytes: bytes, request_id: str, base: float,
     running = Running(base, float(fn.timeout), wall_limit)
     context = Context(fn, env, request_id, running, client_context)
     capture = _Capture()
+    if env.init_output and not env.invocations:
+        # what module-level code printed during INIT goes with the environment's first request
+        capture.parts.append("\n".join(env.init_output) + "\n")
     saved_out, saved_err = sys.stdout, sys.stderr
     outer_env = Environ.switch(fn)
     code_state = fn.code.enter(env.modules) if env.modules is not None else None

@@ -28,12 +28,13 @@ from ..errors import (InvalidParameterValueException, InvalidRequestContentExcep
 from ..ids import parse_arn
 from ..vtime import Running, VirtualTime, current
 from . import runtime
-from .code import CallableCode, ZipCode, make_zip
-from .function import AsyncConfig, Environment, Function, check_range
+from .code import CallableCode, ZipCode, init_error, make_zip
+from .function import AsyncConfig, Environment, Function, InitFailed, check_range
 from .records import AsyncEvent, Attempt
 
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 INIT_LIMIT = 10.0   # s; L/lambda-runtime-environment.html: the Init phase is limited to 10 s
+DLQ_MESSAGE_BYTES = 1024   # L/dlq.html: the ErrorMessage attribute is truncated to 1 KB
 
 
 @dataclass
@@ -97,8 +98,14 @@ class LambdaService:
         if name in self.functions:
             raise ResourceConflictException(f"Function already exist: {name}")
         fn = Function(self, name, self._make_code(handler, code, handler_name), role=role)
-        fn.configure(**settings)
+        # Registered before configuring: reserved and provisioned concurrency are set through
+        # put_*_concurrency, which look the function up by name. A rejected setting undoes it all.
         self.functions[name] = fn
+        try:
+            fn.configure(**settings)
+        except BaseException:
+            self.delete_function(name)
+            raise
         return fn
 
     def _make_code(self, handler, code, handler_name):
@@ -278,17 +285,24 @@ class LambdaService:
         """PutFunctionEventInvokeConfig (``merge=False``: unspecified settings reset to
         defaults) or UpdateFunctionEventInvokeConfig (``merge=True``)."""
         fn = self.get(name)
+        # Validate everything first: a rejected request changes nothing.
+        if maximum_retry_attempts is not None:
+            check_range(facts.MAXIMUM_RETRY_ATTEMPTS, maximum_retry_attempts, "maximumRetryAttempts")
+        if maximum_event_age is not None:
+            check_range(facts.MAXIMUM_EVENT_AGE, maximum_event_age, "maximumEventAgeInSeconds")
+        if on_success is not None:
+            self._check_destination(on_success, "OnSuccess")
+        if on_failure is not None:
+            self._check_destination(on_failure, "OnFailure")
         config = fn.async_config if (merge and fn.async_config) else AsyncConfig()
         if maximum_retry_attempts is not None:
-            config.maximum_retry_attempts = int(check_range(
-                facts.MAXIMUM_RETRY_ATTEMPTS, maximum_retry_attempts, "maximumRetryAttempts"))
+            config.maximum_retry_attempts = int(maximum_retry_attempts)
         if maximum_event_age is not None:
-            config.maximum_event_age = int(check_range(
-                facts.MAXIMUM_EVENT_AGE, maximum_event_age, "maximumEventAgeInSeconds"))
+            config.maximum_event_age = int(maximum_event_age)
         if on_success is not None:
-            config.on_success = self._check_destination(on_success, "OnSuccess") or None
+            config.on_success = on_success or None
         if on_failure is not None:
-            config.on_failure = self._check_destination(on_failure, "OnFailure") or None
+            config.on_failure = on_failure or None
         config.last_modified = self.lab.t
         fn.async_config = config
         return config
@@ -366,6 +380,10 @@ class LambdaService:
                 f"1 validation error detected: Value '{invocation_type}' at 'invocationType' "
                 "failed to satisfy constraint: Member must satisfy enum value set: "
                 "[Event, RequestResponse, DryRun]")
+        if log_type not in (None, "None", "Tail"):
+            raise ValidationException(
+                f"1 validation error detected: Value '{log_type}' at 'logType' failed to "
+                "satisfy constraint: Member must satisfy enum value set: [Tail, None]")
         fn = self.get(name, qualifier)
         data = to_payload(payload)
         if invocation_type == "DryRun":
@@ -497,16 +515,13 @@ class LambdaService:
         init = running.elapsed + fn.init_duration.sample(b"{}", fn.memory_size, self._rng)
         if error is None:
             return env, init, None
-        module = fn.code.handler_name.rpartition(".")[0]
-        if isinstance(error, AttributeError):
-            kind = "Runtime.HandlerNotFound"
-            message = f"Handler '{fn.code.handler_name}' missing on module '{module}'"
+        if isinstance(error, InitFailed):
+            kind, message, trace = "Runtime.ImportModuleError", str(error), []
         else:
-            kind = "Runtime.ImportModuleError"
-            message = f"Unable to import module '{module}': {error}"
+            kind, message, trace = init_error(error, fn.code.handler_name, fn.code.root)
         out = runtime.Outcome()
         runtime.fail(out, "error", kind, {"errorMessage": message, "errorType": kind,
-                                          "requestId": request_id, "stackTrace": []})
+                                          "requestId": request_id, "stackTrace": trace})
         out.output = [f"[ERROR] {kind}: {message}"]
         return env, init, out
 
@@ -549,8 +564,15 @@ class LambdaService:
         record, response = self.attempt(fn, event.payload, event.request_id, "Event",
                                         event.invokes + 1, t)
         if record.outcome == "throttled":
-            # L/invocation-async-error-handling.html: back off from 1 s up to 5 min.
             event.throttles += 1
+            event.last_error = (429, "TooManyRequestsException", f"Rate Exceeded. ({record.reason})")
+            if fn.reserved_concurrency == 0:
+                # L/invocation-async-retain-records.html: with reserved concurrency 0, Lambda
+                # sends new events to the DLQ or on-failure destination at once, without retries
+                # (since 16 Aug 2021). The condition AWS reports here is not documented; the lab
+                # says RetriesExhausted (no retry is allowed).
+                return self._async_fail(event, fn, "RetriesExhausted")
+            # L/invocation-async-error-handling.html: back off from 1 s up to 5 min.
             delay = min(facts.THROTTLE_BACKOFF_MAX,
                         facts.THROTTLE_BACKOFF_FIRST * 2 ** min(event.throttles - 1, 16))
             if t + delay >= deadline:
@@ -567,22 +589,27 @@ class LambdaService:
             event.condition = "Success"
             on_success = self._config(fn).on_success
             if on_success:
-                self._send(fn, on_success, "on-success", self._invocation_record(event, fn, record))
+                self._send(fn, on_success, "on-success", self._invocation_record(event, fn))
             return self._async_end(event, fn, "succeeded")
         event.errors += 1
-        event.last_error = (record.error_type, response)
+        try:
+            message = json.loads(response).get("errorMessage", "")
+        except (ValueError, AttributeError):
+            message = ""
+        # A function error is an HTTP 200 response with X-Amz-Function-Error (L/API_Invoke.html).
+        event.last_error = (200, record.error_type, str(message))
         config = self._config(fn)
         if event.errors > config.maximum_retry_attempts:
-            return self._async_fail(event, fn, "RetriesExhausted", record)
+            return self._async_fail(event, fn, "RetriesExhausted")
         # L/invocation-async-error-handling.html: 1 min before the 2nd attempt, 2 min before the 3rd.
         retry_at = self.lab.clock.t + facts.ASYNC_RETRY_DELAYS[event.errors - 1]
         deadline = event.received + config.maximum_event_age
         if retry_at >= deadline:
-            self.lab.clock.at(deadline, self._async_fail, event, fn, "EventAgeExceeded", record)
+            self.lab.clock.at(deadline, self._async_fail, event, fn, "EventAgeExceeded")
         else:
             self.lab.clock.at(retry_at, self._async_try, event)
 
-    def _async_fail(self, event, fn, condition, record=None) -> None:
+    def _async_fail(self, event, fn, condition) -> None:
         """The event will not be retried: send it to the on-failure destination and/or DLQ."""
         if event.outcome is not None:
             return
@@ -591,15 +618,14 @@ class LambdaService:
         on_failure = self._config(fn).on_failure
         if on_failure:
             delivered |= self._send(fn, on_failure, "on-failure",
-                                    self._invocation_record(event, fn, record))
+                                    self._invocation_record(event, fn))
         if fn.dead_letter_arn:
-            error_type, response = event.last_error or ("EventAgeExceeded", b"")
-            try:
-                message = json.loads(response).get("errorMessage", "") if response else condition
-            except (ValueError, AttributeError):
-                message = condition
+            # L/dlq.html: the original payload, with attributes RequestID (String), ErrorCode
+            # (Number, the 3-digit HTTP status) and ErrorMessage (String, truncated to 1 KB).
+            status, _, message = event.last_error or (429, None, condition)
+            message = (message or condition).encode()[:DLQ_MESSAGE_BYTES].decode(errors="ignore")
             attributes = {"RequestID": {"DataType": "String", "StringValue": event.request_id},
-                          "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+                          "ErrorCode": {"DataType": "Number", "StringValue": str(status)},
                           "ErrorMessage": {"DataType": "String", "StringValue": message}}
             delivered |= self._send(fn, fn.dead_letter_arn, "dlq",
                                     event.payload.decode(), attributes)
@@ -609,17 +635,19 @@ class LambdaService:
         event.outcome = outcome
         event.ended = self.lab.clock.t
 
-    def _invocation_record(self, event, fn, record) -> str:
-        """The destination record (L/invocation-async-retain-records.html)."""
+    def _invocation_record(self, event, fn) -> str:
+        """The destination record (L/invocation-async-retain-records.html). The response part
+        describes the last attempt that ran; an event that never ran (throttled until it expired)
+        has none."""
         doc = {"version": "1.0", "timestamp": self.lab.iso(self.lab.clock.t),
                "requestContext": {"requestId": event.request_id,
                                   "functionArn": f"{fn.arn}:$LATEST",
                                   "condition": event.condition,
                                   "approximateInvokeCount": event.invokes},
                "requestPayload": json.loads(event.payload)}
-        if record is not None:
+        if event.invokes:
             doc["responseContext"] = {"statusCode": 200, "executedVersion": "$LATEST"}
-            if record.outcome != "success":
+            if event.condition != "Success":
                 doc["responseContext"]["functionError"] = "Unhandled"
             doc["responsePayload"] = json.loads(event.last_response or b"null")
         return json.dumps(doc)

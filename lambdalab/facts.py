@@ -63,6 +63,10 @@ HANDLER_WALL_LIMIT = 30.0  # real seconds before the runaway guard stops a handl
 PRICE_PER_REQUEST = 0.20 / 1_000_000
 PRICE_PER_GB_SECOND = {"x86_64": 0.0000166667, "arm64": 0.0000133334}
 FREE_TIER = {"requests": 1_000_000, "gb_seconds": 400_000}   # per month
+# An always-on comparison point for notebooks: an EC2 t3.medium (2 vCPU, 4 GiB) on demand in
+# us-east-1, Linux (https://aws.amazon.com/ec2/pricing/on-demand/)
+EXAMPLE_SERVER_PER_HOUR = 0.0416
+HOURS_PER_MONTH = 730          # AWS pricing examples use 730 hours a month
 # Billed duration is rounded up to 1 ms (since Dec 2020) and includes the INIT phase
 # (since Aug 2025: https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/)
 BILLING_GRANULARITY = 0.001
@@ -70,3 +74,41 @@ BILLING_GRANULARITY = 0.001
 # Sources of the ranges above, for docs and error messages.
 RANGES = {r.name: r for r in (MEMORY_SIZE, TIMEOUT, EPHEMERAL_STORAGE,
                               MAXIMUM_RETRY_ATTEMPTS, MAXIMUM_EVENT_AGE)}
+
+# --- Amazon SQS (SQS/ = https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/,
+#     SQSAPI/ = https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/) ------
+SQS_VISIBILITY_TIMEOUT = Range("VisibilityTimeout", 0, 43_200, 30, "s",
+                               "SQSAPI/API_SetQueueAttributes.html")
+SQS_DELAY_SECONDS = Range("DelaySeconds", 0, 900, 0, "s", "SQSAPI/API_SetQueueAttributes.html")
+SQS_RETENTION = Range("MessageRetentionPeriod", 60, 1_209_600, 345_600, "s",
+                      "SQS/quotas-messages.html")
+# 1 MiB since 2025 (https://aws.amazon.com/blogs/compute/more-room-to-build-serverless-services-
+# now-support-payloads-up-to-1-mb); AWS's default for new queues is taken as the maximum.
+SQS_MAXIMUM_MESSAGE_SIZE = Range("MaximumMessageSize", 1_024, 1_048_576, 1_048_576, "bytes",
+                                 "SQS/quotas-messages.html")
+SQS_RECEIVE_WAIT = Range("ReceiveMessageWaitTimeSeconds", 0, 20, 0, "s",
+                         "SQSAPI/API_SetQueueAttributes.html")
+SQS_MAX_RECEIVE_COUNT = Range("maxReceiveCount", 1, 1_000, None, "receives",
+                              "SQS/sqs-dead-letter-queues.html")
+SQS_RECEIVE_MAX_MESSAGES = 10      # SQSAPI/API_ReceiveMessage.html: MaxNumberOfMessages 1-10
+SQS_BATCH_ENTRIES = 10             # SQSAPI/API_SendMessageBatch.html: up to 10 entries
+SQS_MESSAGE_ATTRIBUTES = 10        # SQS/quotas-messages.html: 10 message attributes
+SQS_DEDUP_INTERVAL = 300.0         # SQS/FIFO-key-terms.html: 5-minute deduplication interval
+SQS_PURGE_INTERVAL = 60.0          # SQSAPI/API_PurgeQueue.html: one purge per 60 s
+SQS_QUEUE_NAME_LENGTH = 80         # SQSAPI/API_CreateQueue.html
+SQS_MOVE_RATE_MAX = 500            # SQSAPI/API_StartMessageMoveTask.html: 1-500 messages/s
+SQS_REDRIVE_ALLOW_QUEUES = 10      # SQSAPI/API_SetQueueAttributes.html: sourceQueueArns <= 10
+
+# --- Lambda event source mapping for SQS (L/services-sqs-*.html, L/API_CreateEventSourceMapping.html)
+ESM_SQS_BATCH_SIZE = Range("BatchSize", 1, 10_000, 10, "messages",
+                           "L/services-sqs-parameters.html")
+ESM_SQS_FIFO_BATCH_MAX = 10        # L/services-sqs-parameters.html: FIFO queues up to 10
+ESM_BATCHING_WINDOW = Range("MaximumBatchingWindowInSeconds", 0, 300, 0, "s",
+                            "L/API_CreateEventSourceMapping.html")
+ESM_MAXIMUM_CONCURRENCY = Range("MaximumConcurrency", 2, 1_000, None, "batches",
+                                "L/API_ScalingConfig.html")
+ESM_BATCH_PAYLOAD_BYTES = SYNC_PAYLOAD_BYTES   # a batch is one synchronous invoke: 6 MB
+ESM_SQS_INITIAL_POLLERS = 5        # L/services-sqs-scaling.html: starts with 5 concurrent batches
+ESM_SQS_SCALE_PER_MINUTE = 300     # ... adds up to 300 per minute ...
+ESM_SQS_MAX_POLLERS = 1_000        # ... up to 1,000 concurrent batches per mapping
+ESM_THROTTLE_BACKOFF = 1.0         # s before pollers retry after a throttle (lab assumption)

@@ -106,7 +106,7 @@ def drive(lab, function, rate, duration, *, invocation_type="Event", payload=Non
     def arrive():
         t = clock.t
         data = static if static is not None else to_payload(payload(run.sent))
-        request_id = lab.ids.uuid()
+        request_id = lab.ids.request_id()
         run.sent += 1
         if invocation_type == "Event":
             svc.enqueue(fn, data, request_id)

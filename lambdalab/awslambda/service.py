@@ -18,7 +18,7 @@ import hashlib
 import json
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import facts
 from ..errors import (InvalidParameterValueException, InvalidRequestContentException,
@@ -47,7 +47,7 @@ class InvokeResult:
     log_result: str | None = None
     executed_version: str | None = "$LATEST"
     request_id: str = ""
-    attempt: Attempt | None = None
+    attempt: Attempt | None = field(default=None, repr=False)
 
     def json(self):
         """The response payload parsed as JSON (None for an empty payload)."""
@@ -394,7 +394,7 @@ class LambdaService:
             raise RequestEntityTooLargeException(
                 f"{len(data)} byte payload is too large for the {invocation_type} invocation "
                 f"type (limit {limit} bytes)")
-        request_id = self.lab.ids.uuid()
+        request_id = self.lab.ids.request_id()
         if invocation_type == "Event":
             self.enqueue(fn, data, request_id)
             return InvokeResult(202, b"", executed_version=None, request_id=request_id)
@@ -661,7 +661,7 @@ class LambdaService:
     def _receive(self, target: str, body: str, attributes: dict) -> None:
         """Deliveries addressed to a function (e.g. a Lambda destination) are async invokes."""
         fn = self.get(target)
-        self.enqueue(fn, to_payload(body), self.lab.ids.uuid())
+        self.enqueue(fn, to_payload(body), self.lab.ids.request_id())
 
     # --- logs -----------------------------------------------------------------------------
     def log_lines(self, record: Attempt) -> list[str]:

@@ -111,7 +111,7 @@ class Door:
         adapter = ADAPTERS[service_id]
         params = context.get("lambdalab_params", {})
         self._request_ids += 1
-        metadata = {"RequestId": self.lab.ids.uuid(), "HTTPHeaders": {}, "RetryAttempts": 0}
+        metadata = {"RequestId": self.lab.ids.api_request_id(), "HTTPHeaders": {}, "RetryAttempts": 0}
         operation = adapter.OPERATIONS.get(model.name)
         VirtualTime.move(self.lab.t)
         try:

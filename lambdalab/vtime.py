@@ -39,7 +39,7 @@ class RunawayHandler(BaseException):
 class Running:
     """One handler execution: where it started on the clock and the virtual time it used."""
 
-    __slots__ = ("base", "elapsed", "limit", "real_start", "wall_limit")
+    __slots__ = ("base", "elapsed", "limit", "real_start", "wall_limit", "thread")
 
     def __init__(self, base: float, limit: float, wall_limit: float):
         self.base = base            # lab time when the handler started
@@ -47,6 +47,9 @@ class Running:
         self.limit = limit          # the function timeout, in seconds
         self.real_start = time.perf_counter()
         self.wall_limit = wall_limit
+        # Only the thread running the handler is inside it: other threads (ipykernel's poller
+        # sleeps in a loop) keep real time.
+        self.thread = threading.get_ident()
 
     def consume(self, seconds: float) -> None:
         """Add virtual seconds; raise HandlerTimeout when the timeout is reached."""
@@ -63,12 +66,14 @@ def _at(t: float) -> datetime:
 
 
 def current() -> Running | None:
-    return _running[-1] if _running else None
+    """The handler execution this thread is inside, if any."""
+    running = _running[-1] if _running else None
+    return running if running is not None and running.thread == threading.get_ident() else None
 
 
 def virtual_sleep(seconds: float) -> None:
     """``time.sleep`` while the lab is loaded: virtual inside a handler, real elsewhere."""
-    running = _running[-1] if _running else None
+    running = current()
     if running is None:
         return _real_sleep(seconds)
     if seconds < 0:
@@ -82,7 +87,7 @@ def install_sleep() -> None:
 
 
 def _guard(signum, frame):
-    running = _running[-1] if _running else None
+    running = current()
     if running is not None and time.perf_counter() - running.real_start > running.wall_limit:
         raise RunawayHandler()
 

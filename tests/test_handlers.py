@@ -818,3 +818,26 @@ def test_variables_are_restored_between_calls_inside_an_open_aws_door(lab, monke
         assert "TABLE_NAME" not in os.environ      # notebook code inside the block
         assert reads.invoke({}).json() == "orders"
     assert "TABLE_NAME" not in os.environ
+
+
+def test_sleep_in_another_thread_is_real_while_a_handler_runs(lab):
+    """ipykernel's poller thread sleeps in a loop: its sleeps must not count as handler time."""
+    import threading
+    import time as time_module
+
+    slept = {}
+
+    def other_thread():
+        started = time_module.perf_counter()
+        time_module.sleep(0.05)
+        slept["real"] = time_module.perf_counter() - started
+
+    @lab.function(timeout=5)
+    def handler(event, context):
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+        return context.get_remaining_time_in_millis()
+
+    assert handler.invoke({}).json() == 5000        # the handler's virtual time did not move
+    assert slept["real"] >= 0.05                     # the other thread really slept

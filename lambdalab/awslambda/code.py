@@ -156,6 +156,7 @@ def make_zip(files: dict[str, str | bytes]) -> bytes:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
             info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED   # a ZipInfo defaults to stored
             data = files[name]
             archive.writestr(info, data.encode() if isinstance(data, str) else data)
     return buffer.getvalue()

@@ -34,7 +34,8 @@ class Attempt:
 
     @property
     def end(self) -> float:
-        return self.start + self.init + self.duration
+        # rounded: an end and an arrival at the same instant must tie, not miss by 1e-16
+        return round(self.start + self.init + self.duration, 9)
 
 
 class AsyncEvent:

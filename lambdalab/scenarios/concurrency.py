@@ -37,7 +37,9 @@ def concurrency(rate: float = 50, duration_ms: float = 200, seconds: float = 30,
     params = dict(locals())
     lab = Lab(seed=seed)
     lab.awslambda.account_limit = account_limit
+    # timeout 900 s (the maximum): the scenario is about concurrency, not timeouts
     lab.function(lambda event, context: None, name="worker", duration=duration_ms / 1000,
+                 timeout=900,
                  init_duration=init_ms / 1000, reserved_concurrency=reserved,
                  provisioned_concurrency=provisioned or None)
     pattern = rate if burst_rate is None else burst_rate_pattern(rate, burst_rate, burst_every,
@@ -47,7 +49,7 @@ def concurrency(rate: float = 50, duration_ms: float = 200, seconds: float = 30,
     trace = lab.trace()
     ran = trace[trace.outcome != "throttled"]
     metrics = lab.metrics("worker", period="1s")
-    return ConcurrencyResult(params, trace, metrics, requests=len(trace[trace.attempt == 1]),
+    return ConcurrencyResult(params, trace, metrics, requests=trace.request_id.nunique(),
                              invocations=len(ran), throttles=int((trace.outcome == "throttled").sum()),
                              cold_starts=int(ran.cold.sum()),
                              peak=int(metrics.ConcurrentExecutions.max()),

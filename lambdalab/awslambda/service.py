@@ -89,6 +89,13 @@ class LambdaService:
         self.unreserved_provisioned = 0         # provisioned environments of unreserved functions
         self._rng = random.Random(f"lambdalab-durations-{lab.seed}")
         lab.receivers["lambda"] = self._receive
+        from .esm import EventSourceMappings
+        self.mappings = EventSourceMappings(self)   # event source mappings (SQS so far)
+        self.create_event_source_mapping = self.mappings.create
+        self.update_event_source_mapping = self.mappings.update
+        self.delete_event_source_mapping = self.mappings.delete
+        self.get_event_source_mapping = self.mappings.get
+        self.list_event_source_mappings = self.mappings.list
 
     # --- functions ----------------------------------------------------------------------
     def create_function(self, name: str, handler=None, *, code=None, handler_name=None,

@@ -20,10 +20,10 @@ from botocore.awsrequest import AWSResponse
 
 from ..errors import AWSError
 from ..vtime import VirtualTime
-from . import awslambda
+from . import awslambda, sqs
 
 #: service_id (hyphenized, as botocore names events) -> adapter module with OPERATIONS
-ADAPTERS = {"lambda": awslambda}
+ADAPTERS = {"lambda": awslambda, "sqs": sqs}
 
 _lock = threading.Lock()
 _active: list["Door"] = []        # open doors, innermost last

@@ -233,7 +233,67 @@ def get_account_settings(lab, p):
                          "FunctionCount": len(functions)}}
 
 
+def _mapping_args(p):
+    args = {}
+    if "BatchSize" in p:
+        args["batch_size"] = p["BatchSize"]
+    if "MaximumBatchingWindowInSeconds" in p:
+        args["maximum_batching_window"] = p["MaximumBatchingWindowInSeconds"]
+    if "Enabled" in p:
+        args["enabled"] = p["Enabled"]
+    if "FunctionResponseTypes" in p:
+        args["function_response_types"] = p["FunctionResponseTypes"]
+    if "FilterCriteria" in p:
+        args["filter_criteria"] = p["FilterCriteria"]
+    if "ScalingConfig" in p:
+        if p["ScalingConfig"].get("MaximumConcurrency") is None:
+            args["clear_scaling"] = True
+        else:
+            args["maximum_concurrency"] = p["ScalingConfig"]["MaximumConcurrency"]
+    return args
+
+
+def create_event_source_mapping(lab, p):
+    args = _mapping_args(p)
+    args.pop("clear_scaling", None)
+    mapping = lab.awslambda.mappings.create(p["FunctionName"], p.get("EventSourceArn"), **args)
+    return 202, mapping.describe("Creating")
+
+
+def update_event_source_mapping(lab, p):
+    mappings = lab.awslambda.mappings
+    before = mappings.get(p["UUID"]).enabled
+    mapping = mappings.update(p["UUID"], function=p.get("FunctionName"), **_mapping_args(p))
+    state = "Updating" if mapping.enabled == before else \
+        ("Enabling" if mapping.enabled else "Disabling")
+    return 202, mapping.describe(state)
+
+
+def get_event_source_mapping(lab, p):
+    return 200, lab.awslambda.mappings.get(p["UUID"]).describe()
+
+
+def delete_event_source_mapping(lab, p):
+    return 202, lab.awslambda.mappings.delete(p["UUID"]).describe("Deleting")
+
+
+def list_event_source_mappings(lab, p):
+    items = [m.describe() for m in lab.awslambda.mappings.list(p.get("EventSourceArn"),
+                                                               p.get("FunctionName"))]
+    start = int(p.get("Marker") or 0)
+    size = p.get("MaxItems") or 100
+    body = {"EventSourceMappings": items[start:start + size]}
+    if start + size < len(items):
+        body["NextMarker"] = str(start + size)
+    return 200, body
+
+
 OPERATIONS = {
+    "CreateEventSourceMapping": create_event_source_mapping,
+    "UpdateEventSourceMapping": update_event_source_mapping,
+    "GetEventSourceMapping": get_event_source_mapping,
+    "DeleteEventSourceMapping": delete_event_source_mapping,
+    "ListEventSourceMappings": list_event_source_mappings,
     "CreateFunction": create_function, "GetFunction": get_function,
     "GetFunctionConfiguration": get_function_configuration,
     "UpdateFunctionCode": update_function_code,

@@ -458,3 +458,16 @@ def test_unsupported_filter_operators_are_rejected_not_ignored(lab):
 ])
 def test_partial_pattern_matcher(pattern, event, expected):
     assert matches(compile_pattern(pattern), event) is expected
+
+
+def test_pollers_stop_at_1000_concurrent_batches(lab):
+    # L/services-sqs-scaling.html: up to 1,000 concurrent batches per mapping (5 at first,
+    # +300 per minute: the cap is reached after a little over 3 minutes of backlog)
+    q = lab.sqs.create_queue("q", visibility_timeout=120)
+    lab.function(lambda e, c: None, name="slow", duration="10s", timeout=60)
+    m = lab.awslambda.create_event_source_mapping("slow", q.arn, batch_size=1)
+    q.send_many([str(i) for i in range(60_000)])
+    lab.run("300s")
+    assert max(c for _, c in m.scaling) == 1000
+    assert max_concurrency(ran(lab, "slow")) == 1000
+    assert min(t for t, c in m.scaling if c == 1000) >= 180

@@ -31,6 +31,8 @@ RequestEntityTooLargeException = _error("RequestEntityTooLargeException", 413)
 ProvisionedConcurrencyConfigNotFoundException = _error(
     "ProvisionedConcurrencyConfigNotFoundException", 404)
 PreconditionFailedException = _error("PreconditionFailedException", 412)
+InvalidEventPatternException = _error("InvalidEventPatternException", 400)  # EventBridge
+InvalidParameterException = _error("InvalidParameterException", 400)  # SNS
 
 
 class TooManyRequestsException(AWSError):

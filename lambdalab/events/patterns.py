@@ -62,8 +62,13 @@ class _Dialect:
         self.case_in_affix = case_in_affix  # prefix/suffix may hold {"equals-ignore-case": ...}
         self.decimals = decimals
 
+    number_limit: float | None = None  # SNS: 1e9; EventBridge documents no hard limit
+
     def fail(self, reason: str):
         raise self.error(self.prefix + reason)
+
+    def nested_error(self):
+        self.fail("nested objects are not allowed here")
 
 
 EVENTBRIDGE = _Dialect(
@@ -199,10 +204,10 @@ def _numeric_test(spec, dialect: _Dialect) -> Callable[[Any], bool]:
 
 
 def _check_number(n, dialect: _Dialect) -> None:
-    limit = getattr(dialect, "number_limit", None)
+    limit = dialect.number_limit
     if limit is not None and not -limit <= n <= limit:
-        dialect.fail(f"Numeric value {n} is out of range: the allowed range is "
-                     f"-{limit:.0e} to {limit:.0e}")
+        dialect.fail(f"Numeric value {n} is out of range: numbers must be between "
+                     f"{-limit:.0f} and {limit:.0f}")
 
 
 def _cidr_test(value, dialect: _Dialect) -> Callable[[Any], bool]:
@@ -353,7 +358,7 @@ def _compile_leaf_list(key: str, values: list, dialect: _Dialect) -> "_Leaf":
             tests.append(_cidr_test(arg, dialect))
     if exact:
         tests.insert(0, _exact_sets(exact))
-    return _Leaf(tuple(tests), absent_ok)
+    return _Leaf(tuple(tests), absent_ok, len(values))
 
 
 def _present(v) -> bool:
@@ -363,11 +368,12 @@ def _present(v) -> bool:
 class _Leaf:
     """The alternatives listed for one field: leaf tests, and whether absence is accepted."""
 
-    __slots__ = ("tests", "absent_ok")
+    __slots__ = ("tests", "absent_ok", "size")
 
-    def __init__(self, tests: tuple, absent_ok: bool):
+    def __init__(self, tests: tuple, absent_ok: bool, size: int = 1):
         self.tests = tests
         self.absent_ok = absent_ok
+        self.size = size  # how many values the pattern listed (SNS counts combinations)
 
     def accepts(self, value) -> bool:
         for test in self.tests:

@@ -116,7 +116,7 @@ class Message:
     __slots__ = ("serial", "id", "body", "md5", "attributes", "md5_attributes", "size", "sent",
                  "first_receive", "receive_count", "group", "dedup", "sequence", "visible_at",
                  "token", "state", "handle", "received_at", "system", "record", "origin",
-                 "trace_header")
+                 "trace_header", "arrived")
 
     def __init__(self, serial, message_id, body, md5, attributes, md5_attributes, size, sent):
         self.serial = serial              # lab-wide insertion order
@@ -126,7 +126,8 @@ class Message:
         self.attributes = attributes      # message attributes (API shape) or None
         self.md5_attributes = md5_attributes
         self.size = size                  # body + attribute bytes (the size SQS limits)
-        self.sent = sent                  # lab seconds
+        self.sent = sent                  # lab seconds (the enqueue time retention counts from)
+        self.arrived = sent               # when it entered this queue (the age metric's clock)
         self.first_receive = None
         self.receive_count = 0
         self.group = None
@@ -472,6 +473,12 @@ class Queue:
         copy.system = dict(msg.system or {}, DeadLetterQueueSourceArn=self.arn)
         copy.receive_count = 0   # lab choice: the count restarts in the dead-letter queue
         copy.first_receive = None
+        # SQS/setting-up-dead-letter-queue-retention.html: a standard queue's message keeps its
+        # enqueue timestamp (retention counts from the original send); a FIFO queue's resets.
+        # ApproximateAgeOfOldestMessage counts from the move in both cases.
+        if self.fifo:
+            copy.sent = t
+        copy.arrived = t
         dlq._accept(copy, t)
 
     # --- sending --------------------------------------------------------------------------
@@ -975,7 +982,7 @@ class Queue:
         """ApproximateAgeOfOldestMessage in seconds (0 for an empty queue)."""
         t = self.lab.t if t is None else t
         for msg in self.live.values():
-            return max(0.0, t - msg.sent)
+            return max(0.0, t - msg.arrived)
         return 0.0
 
     def sample(self) -> tuple:
@@ -1055,6 +1062,7 @@ class MoveTask:
             copy = msg.copy(self.service.next_serial())
             copy.receive_count, copy.first_receive = 0, None
             copy.system = None
+            copy.arrived = t
             target._accept(copy, t)
             self.moved += 1
         src.refresh(t)

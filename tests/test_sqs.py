@@ -593,3 +593,28 @@ def test_error_classes_carry_sqs_codes():
     assert sqsmod.QueueDoesNotExist.code == "QueueDoesNotExist"
     assert sqsmod.ReceiptHandleIsInvalid.status == 404
     assert sqsmod.PurgeQueueInProgress.status == 403
+
+
+def test_dlq_retention_and_age_follow_the_original_enqueue_time(lab):
+    # SQS/setting-up-dead-letter-queue-retention.html: in a standard DLQ a message expires by
+    # its original enqueue timestamp; a FIFO DLQ resets it. ApproximateAgeOfOldestMessage
+    # counts from the move in both.
+    for suffix, extra in (("", {}), (".fifo", {"fifo_queue": True,
+                                               "content_based_deduplication": True})):
+        dlq = lab.sqs.create_queue("dlq" + suffix, message_retention_period=600, **extra)
+        q = lab.sqs.create_queue("q" + suffix, visibility_timeout=300, **extra,
+                                 redrive_policy={"deadLetterTargetArn": dlq.arn,
+                                                 "maxReceiveCount": 1})
+        start = lab.clock.t
+        q.send("m", **({"group_id": "g"} if suffix else {}))
+        q.receive()
+        lab.run(300)                    # moved to the DLQ at start + 300 s
+        q.refresh()
+        assert dlq.age_of_oldest() == 0.0
+        lab.run(299)
+        assert dlq.stats()["visible"] == 1 and dlq.age_of_oldest() == 299
+        lab.run(1)                      # 600 s after the original send
+        assert dlq.stats()["visible"] == (1 if suffix else 0)
+        lab.run(300)                    # 600 s after the move
+        assert dlq.stats()["visible"] == 0
+        assert lab.clock.t == start + 900

@@ -471,3 +471,19 @@ def test_pollers_stop_at_1000_concurrent_batches(lab):
     assert max(c for _, c in m.scaling) == 1000
     assert max_concurrency(ran(lab, "slow")) == 1000
     assert min(t for t, c in m.scaling if c == 1000) >= 180
+
+
+def test_the_inline_record_builder_matches_the_general_one(lab):
+    # the hot path builds plain records inline; both must produce the same record
+    q = lab.sqs.create_queue("q")
+    events = []
+    lab.function(lambda e, c: events.append(e), name="f")
+    m = lab.awslambda.create_event_source_mapping("f", q.arn)
+    q.send('plain "quoted" body \u00e9')
+    lab.run()
+    (record,) = events[0]["Records"]
+    from lambdalab.sqs import Message
+    again = Message(99, record["messageId"], record["body"], record["md5OfBody"], None, None,
+                    10, 0.0)
+    again.handle, again.receive_count, again.first_receive = record["receiptHandle"], 1, 0.0
+    assert json.loads(m._record(again)) == record

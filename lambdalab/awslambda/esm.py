@@ -334,7 +334,25 @@ class SQSMapping(EventSourceMapping):
         """Invoke with one batch; False when throttled (the pollers back off)."""
         lab = self.lab
         record = self._record
-        data = ('{"Records":[' + ",".join([record(m) for m in msgs]) + "]}").encode()
+        if self.queue.fifo:
+            records = [record(m) for m in msgs]
+        else:
+            # the common case inline (no attributes, group, trace header or DLQ source): one
+            # f-string per message, the same JSON _record builds
+            arn, region = self.queue.arn, self.region
+            sender = self.sender_id
+            records = [
+                f'{{"messageId":"{m.id}","receiptHandle":"{m.handle}","body":{_json_str(m.body)},'
+                f'"attributes":{{"ApproximateReceiveCount":"{m.receive_count}","SentTimestamp":'
+                f'"{int((EPOCH_UNIX + m.sent) * 1000 + 0.5)}","SenderId":"{sender}",'
+                f'"ApproximateFirstReceiveTimestamp":'
+                f'"{int((EPOCH_UNIX + m.first_receive) * 1000 + 0.5)}"}},'
+                f'"messageAttributes":{{}},"md5OfBody":"{m.md5}","eventSource":"aws:sqs",'
+                f'"eventSourceARN":"{arn}","awsRegion":"{region}"}}'
+                if m.attributes is None and m.system is None and m.group is None
+                and m.trace_header is None else record(m)
+                for m in msgs]
+        data = ('{"Records":[' + ",".join(records) + "]}").encode()
         svc = lab.awslambda
         attempt, response = svc.attempt(fn, data, lab.ids.uuid(), "EventSourceMapping", 1, t)
         if attempt.outcome == "throttled":

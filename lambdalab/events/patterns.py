@@ -308,10 +308,6 @@ def _anything_but_test(value, dialect: _Dialect) -> Callable[[Any], bool]:
     dialect.fail("Value of anything-but must be an array or single string/number value.")
 
 
-_EXISTS = object()  # marker in a condition list: {"exists": true}
-_ABSENT = object()  # marker: {"exists": false}
-
-
 def _compile_leaf_list(key: str, values: list, dialect: _Dialect) -> "_Leaf":
     if not values:
         dialect.fail("Empty arrays are not allowed")
@@ -320,7 +316,7 @@ def _compile_leaf_list(key: str, values: list, dialect: _Dialect) -> "_Leaf":
     absent_ok = False
     for item in values:
         if item is None or isinstance(item, (str, bool)) or _is_number(item):
-            if _is_number(item) and not isinstance(item, bool):
+            if _is_number(item):
                 _check_number(item, dialect)
             exact.append(item)
             continue

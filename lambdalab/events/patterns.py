@@ -28,7 +28,8 @@ Supported, as documented at https://docs.aws.amazon.com/eventbridge/latest/userg
   fields inside one array of objects, the values must come from the same array element.
 
 Numbers follow EventBridge's documented numeric rules: values are compared after rounding to
-six digits after the decimal point.
+six digits after the decimal point. The documented range (-5.0e9 to +5.0e9) is not enforced:
+larger numbers are compared as doubles rather than rejected or ignored.
 """
 from __future__ import annotations
 

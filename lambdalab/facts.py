@@ -112,3 +112,9 @@ ESM_SQS_INITIAL_POLLERS = 5        # L/services-sqs-scaling.html: starts with 5 
 ESM_SQS_SCALE_PER_MINUTE = 300     # ... adds up to 300 per minute ...
 ESM_SQS_MAX_POLLERS = 1_000        # ... up to 1,000 concurrent batches per mapping
 ESM_THROTTLE_BACKOFF = 1.0         # s before pollers retry after a throttle (lab assumption)
+
+# --- Amazon SNS filter policies (SNS/ = https://docs.aws.amazon.com/sns/latest/dg/) -------
+SNS_FILTER_MAX_KEYS = 5                  # SNS/subscription-filter-policy-constraints.html
+SNS_FILTER_MAX_COMBINATIONS = 150        # same page: value combinations in one policy
+SNS_FILTER_NUMBER_LIMIT = 1_000_000_000  # same page: numbers within ±1e9, 5 decimal places
+SNS_FILTER_MAX_BYTES = 256 * 1024        # same page: a filter policy is at most 256 KB

@@ -31,16 +31,17 @@ from __future__ import annotations
 
 import json
 
+from . import facts
 from .errors import InvalidParameterException
 from .events.patterns import EventPattern, _Dialect, _flatten, _parse
 
 __all__ = ["FilterPolicy", "compile_filter_policy", "MAX_KEYS", "MAX_COMBINATIONS",
            "NUMBER_LIMIT", "MAX_POLICY_BYTES"]
 
-MAX_KEYS = 5
-MAX_COMBINATIONS = 150
-NUMBER_LIMIT = 1_000_000_000
-MAX_POLICY_BYTES = 256 * 1024
+MAX_KEYS = facts.SNS_FILTER_MAX_KEYS
+MAX_COMBINATIONS = facts.SNS_FILTER_MAX_COMBINATIONS
+NUMBER_LIMIT = facts.SNS_FILTER_NUMBER_LIMIT
+MAX_POLICY_BYTES = facts.SNS_FILTER_MAX_BYTES
 SCOPES = ("MessageAttributes", "MessageBody")
 
 

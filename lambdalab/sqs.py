@@ -996,7 +996,8 @@ class Queue:
         if self.deleted_queue:
             return
         self.samples.append(self.sample())
-        self._sample_event = self.lab.clock.after(60.0, self._sample_tick, background=True)
+        self._sample_event = self.lab.clock.after(self.service.sample_period, self._sample_tick,
+                                                  background=True)
 
     def _check_alive(self) -> None:
         if self.deleted_queue:
@@ -1103,6 +1104,9 @@ class SQSService:
         self._ids = 0
         self.fault_rng = random.Random(f"lambdalab-sqs-faults-{lab.seed}")
         self.duplicate_rate = 0.0
+        # How often queue gauges are sampled for metrics(): CloudWatch's 1 minute by default;
+        # set a smaller value (before creating queues) for finer plots, e.g. 1.0.
+        self.sample_period = 60.0
         # SenderId of messages the lab's own principal sends (an IAM user ID, as SQS reports)
         self.sender_id = "AIDA" + f"{random.Random(lab.account).getrandbits(80):020X}"[:17]
         lab.receivers["sqs"] = self._receive
@@ -1175,8 +1179,11 @@ class SQSService:
         queue = Queue(self, name, attributes, tags or {})
         self.queues[name] = queue
         self.queues_by_arn[queue.arn] = queue
-        queue._sample_event = self.lab.clock.at(self.lab.clock.t, queue._sample_tick,
-                                                background=True)
+        # CloudWatch-style samples at each minute boundary (background: they never keep
+        # lab.run() going)
+        step = self.sample_period
+        first = (self.lab.clock.t // step + 1.0) * step
+        queue._sample_event = self.lab.clock.at(first, queue._sample_tick, background=True)
         return queue
 
     def get(self, queue) -> Queue:
@@ -1333,6 +1340,9 @@ class SQSService:
         import pandas as pd
         from .clock import parse_duration
         step = parse_duration(period)
+        if step < self.sample_period or step % self.sample_period:
+            raise LabError(f"period must be a multiple of lab.sqs.sample_period "
+                           f"({self.sample_period:g} s)")
         queues = [self.get(queue)] if queue is not None else self.list_queues()
         rows = []
         for q in queues:

@@ -618,3 +618,53 @@ def test_dlq_retention_and_age_follow_the_original_enqueue_time(lab):
         lab.run(300)                    # 600 s after the move
         assert dlq.stats()["visible"] == 0
         assert lab.clock.t == start + 900
+
+
+def test_lambda_destinations_deliver_invocation_records_to_queues(lab):
+    # L/invocation-async-retain-records.html: on-failure / on-success destinations get the
+    # invocation record (requestContext, requestPayload, responsePayload, ...)
+    failures, successes = lab.sqs.create_queue("failures"), lab.sqs.create_queue("successes")
+
+    @lab.function
+    def work(event, context):
+        if event.get("fail"):
+            raise ValueError("bad input")
+        return {"ok": True}
+
+    lab.awslambda.put_event_invoke_config("work", maximum_retry_attempts=0,
+                                          on_failure=failures.arn, on_success=successes.arn)
+    work.invoke({"fail": True}, "Event")
+    work.invoke({"fail": False}, "Event")
+    lab.run()
+    (bad,) = failures.receive()
+    (good,) = successes.receive()
+    bad, good = json.loads(bad["Body"]), json.loads(good["Body"])
+    assert bad["requestContext"]["condition"] == "RetriesExhausted"
+    assert bad["requestPayload"] == {"fail": True}
+    assert bad["responsePayload"]["errorMessage"] == "bad input"
+    assert good["responsePayload"] == {"ok": True}
+
+
+def test_metrics_are_sampled_at_minute_boundaries_for_a_late_queue(lab):
+    lab.run("30s")
+    q = lab.sqs.create_queue("late")
+    q.send("a")
+    lab.run("60s")
+    frame = lab.sqs.metrics("late")
+    assert [str(t) for t in frame.time] == ["2026-01-01 00:00:00+00:00",
+                                            "2026-01-01 00:01:00+00:00"]
+    assert list(frame.NumberOfMessagesSent) == [1, 0]
+    assert list(frame.ApproximateAgeOfOldestMessage) == [30, 60]
+
+
+def test_finer_metrics_with_a_smaller_sample_period(lab):
+    lab.sqs.sample_period = 1.0
+    q = lab.sqs.create_queue("q")
+    for i in range(3):
+        q.send(str(i))
+        lab.run("1s")
+    frame = lab.sqs.metrics("q", period="1s")
+    assert list(frame.NumberOfMessagesSent) == [1, 1, 1]
+    assert list(frame.ApproximateNumberOfMessagesVisible) == [1, 2, 3]
+    with pytest.raises(LabError):
+        lab.sqs.metrics("q", period="1.5s")

@@ -12,3 +12,9 @@ from .lab import Lab
 
 __all__ = ["Lab", "AWSError", "LabError", "durations", "make_zip"]
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext lambdalab``: the ``%aws`` / ``%%aws`` magics run the AWS CLI against the lab."""
+    from .cli import load_ipython_extension as load
+    load(ipython)

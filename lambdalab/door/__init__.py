@@ -13,6 +13,7 @@ resources belong to the last lab whose door was opened (opening another lab's do
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 import botocore.client
@@ -27,8 +28,12 @@ ADAPTERS = {"lambda": awslambda, "sqs": sqs}
 
 _lock = threading.Lock()
 _active: list["Door"] = []        # open doors, innermost last
-_original_create_client = botocore.client.ClientCreator.create_client
 _moto = {"mock": None, "owner": None}
+# Packages whose new clients the door serves: botocore and, when loaded, the copy AWS CLI v1
+# vendors as ``awscli.botocore``. (The CLI itself imports plain ``botocore``, which importing
+# awscli first aliases to that copy; either way it is the first entry.)
+_CLIENT_MODULES = ("botocore.client", "awscli.botocore.client")
+_patched: dict = {}               # ClientCreator class -> its own create_client, while patched
 
 # Variables that could send a call elsewhere than the lab and moto, or load real credentials.
 _CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
@@ -37,12 +42,27 @@ _CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_
 
 
 def _create_client(creator, *args, **kwargs):
-    client = _original_create_client(creator, *args, **kwargs)
+    original = next(_patched[cls] for cls in type(creator).__mro__ if cls in _patched)
+    client = original(creator, *args, **kwargs)
     door = _active[-1] if _active else None
     service_id = client.meta.service_model.service_id.hyphenize()
     if door is not None and service_id in ADAPTERS:
         door.attach(client, service_id)
     return client
+
+
+def _patch_client_creators() -> None:
+    for name in _CLIENT_MODULES:
+        module = sys.modules.get(name)
+        if module is not None and module.ClientCreator not in _patched:
+            _patched[module.ClientCreator] = module.ClientCreator.__dict__["create_client"]
+            module.ClientCreator.create_client = _create_client
+
+
+def _restore_client_creators() -> None:
+    while _patched:
+        creator, original = _patched.popitem()
+        creator.create_client = original
 
 
 class Door:
@@ -67,14 +87,14 @@ class Door:
                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                 "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
                 "AWS_EC2_METADATA_DISABLED": "true",
+                "AWS_DEFAULT_OUTPUT": "json", "AWS_PAGER": "",  # the AWS CLI's, deterministic
             })
             if _moto["mock"] is None:
                 _moto["mock"] = mock_aws()
             reset = _moto["owner"] is not self.lab
             _moto["owner"] = self.lab
             _moto["mock"].start(reset=reset)
-            if not _active:
-                botocore.client.ClientCreator.create_client = _create_client
+            _patch_client_creators()      # also a copy loaded since an outer door opened
             _active.append(self)
         VirtualTime.enter(self.lab.t)
         return self
@@ -84,7 +104,7 @@ class Door:
         with _lock:
             _active.remove(self)
             if not _active:
-                botocore.client.ClientCreator.create_client = _original_create_client
+                _restore_client_creators()
             _moto["mock"].stop(remove_data=False)
             for key in [k for k in os.environ if k.startswith("AWS_")]:
                 del os.environ[key]

@@ -487,3 +487,37 @@ def test_the_inline_record_builder_matches_the_general_one(lab):
                     10, 0.0)
     again.handle, again.receive_count, again.first_receive = record["receiptHandle"], 1, 0.0
     assert json.loads(m._record(again)) == record
+
+
+def test_same_seed_same_history():
+    def history(seed):
+        lab = Lab(seed=seed)
+        lab.sqs.set_faults(duplicate_rate=0.2)
+        q = lab.sqs.create_queue("q", visibility_timeout=5)
+
+        @lab.function(duration="300ms", reserved_concurrency=2, timeout=5)
+        def f(event, context):
+            if any(r["body"].endswith("3") for r in event["Records"]):
+                raise RuntimeError("3s fail")
+
+        lab.awslambda.create_event_source_mapping(f, q.arn, batch_size=3)
+        q.send_many([f"m{i}" for i in range(40)])
+        lab.run("2m")
+        return [(a.request_id, a.start, a.outcome) for a in lab.awslambda.attempts], q.stats()
+    assert history(7) == history(7)
+    assert history(7) != history(8)
+
+
+def test_deleting_the_queue_disables_the_mapping_and_a_missing_function_stops_polling(lab):
+    q = lab.sqs.create_queue("q")
+    lab.function(lambda e, c: None, name="f")
+    m = lab.awslambda.create_event_source_mapping("f", q.arn)
+    lab.sqs.delete_queue(q)
+    assert m.state() == "Disabled" and m.state_reason.startswith("PROBLEM")
+    r = lab.sqs.create_queue("r")
+    lab.function(lambda e, c: None, name="g")
+    lab.awslambda.create_event_source_mapping("g", r.arn)
+    lab.awslambda.delete_function("g")
+    r.send("waits")
+    lab.run("1m")
+    assert r.stats()["visible"] == 1 and r.stats()["received"] == 0

@@ -380,6 +380,8 @@ def test_reserved_concurrency_throttles_and_messages_return_after_visibility_tim
     assert throttled and m.throttles == len(throttled)
     assert max_concurrency(ran(lab, "f")) == 2
     assert q.stats()["deleted"] == 10                  # everything got processed in the end
+    # the pollers backed off: the concurrency target fell to what was running (2)
+    assert (throttled[0].start, 2) in m.scaling
     # a throttled batch stays in flight: it is received again only after the 20 s timeout
     first_throttle = throttled[0].start
     assert any(a.start >= first_throttle + 20 for a in ran(lab, "f"))

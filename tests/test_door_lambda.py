@@ -341,3 +341,11 @@ def test_source_notes_boto3_snippets_run_unchanged(capsys):
     printed = capsys.readouterr().out.splitlines()
     assert printed == ["b'{\"received\": {\"key\": \"value\"}}'", "Lambda invoked asynchronously."]
     assert [a.invocation_type for a in lab.awslambda.attempts] == ["RequestResponse", "Event"]
+
+
+def test_a_custom_endpoint_is_refused_inside_the_door(lab):
+    """moto serves only AWS hostnames: a client pointed elsewhere would reach the network."""
+    from lambdalab import LabError
+    with lab.aws():
+        with pytest.raises(LabError, match="endpoint_url"):
+            boto3.client("s3", endpoint_url="http://localhost:4566")

@@ -19,7 +19,7 @@ import threading
 import botocore.client
 from botocore.awsrequest import AWSResponse
 
-from ..errors import AWSError
+from ..errors import AWSError, LabError
 from ..vtime import VirtualTime
 from . import awslambda, sqs
 
@@ -42,6 +42,11 @@ _CLEARED_ENV = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_
 
 
 def _create_client(creator, *args, **kwargs):
+    if _active and kwargs.get("endpoint_url"):
+        # moto only recognises AWS hostnames: a custom endpoint would leave the machine.
+        raise LabError(
+            f"inside lab.aws() leave out endpoint_url (got {kwargs['endpoint_url']!r}): the lab "
+            "and moto answer every service without one, and nothing may leave the machine")
     original = next(_patched[cls] for cls in type(creator).__mro__ if cls in _patched)
     client = original(creator, *args, **kwargs)
     door = _active[-1] if _active else None

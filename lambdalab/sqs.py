@@ -443,6 +443,11 @@ class Queue:
         msg.state = GONE
         msg.token += 1
         del self.live[msg.serial]
+        if self._wake is not None and not self.n_inflight and not self.n_delayed:
+            # nothing can become visible any more: a pending wake-up would only keep
+            # lab.run() going until a visibility timeout that no longer matters
+            self.lab.clock.cancel(self._wake)
+            self._wake = None
 
     def _expire(self, msg: Message) -> None:
         msg.state = GONE

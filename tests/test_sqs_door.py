@@ -66,9 +66,10 @@ def test_error_codes_for_bad_input(sqs):
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=url, MessageBody="x", DelaySeconds=901)
     assert code(e) == "InvalidParameterValue"
-    with pytest.raises(ClientError) as e:
-        sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=11)
-    assert code(e) == "InvalidParameterValue"
+    for bad in (0, 11):
+        with pytest.raises(ClientError) as e:
+            sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=bad)
+        assert code(e) == "InvalidParameterValue"
     with pytest.raises(sqs.exceptions.ReceiptHandleIsInvalid):
         sqs.delete_message(QueueUrl=url, ReceiptHandle="garbage")
     with pytest.raises(sqs.exceptions.QueueDoesNotExist):

@@ -134,7 +134,7 @@ def receive_message(lab, p):
     queue = _queue(lab, p)
     names = list(p.get("MessageSystemAttributeNames") or []) + \
         list(p.get("AttributeNames") or [])
-    messages = queue.receive(p.get("MaxNumberOfMessages") or 1,
+    messages = queue.receive(p.get("MaxNumberOfMessages", 1),
                              visibility_timeout=p.get("VisibilityTimeout"),
                              wait_time=p.get("WaitTimeSeconds"), attribute_names=names,
                              message_attribute_names=p.get("MessageAttributeNames") or ())

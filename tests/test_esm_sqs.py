@@ -22,7 +22,7 @@ from aws_lambda_powertools.utilities.parser.models import SqsModel
 
 from lambdalab import Lab
 from lambdalab.errors import (InvalidParameterValueException, ResourceConflictException,
-                              ResourceNotFoundException)
+                              ResourceNotFoundException, ValidationException)
 from lambdalab.patterns import compile_pattern, matches
 
 
@@ -254,16 +254,21 @@ def test_fifo_stops_at_the_first_failure_of_a_group(lab):
 
 
 # --- validation -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("kwargs", [
-    {"batch_size": 0}, {"batch_size": 10_001}, {"batch_size": 11},
-    {"batch_size": 100, "maximum_batching_window": 301},
-    {"maximum_batching_window": -1}, {"maximum_concurrency": 1},
-    {"maximum_concurrency": 1001}, {"function_response_types": ["Nope"]},
+@pytest.mark.parametrize("kwargs, error", [
+    # ranges of the API model: ValidationException
+    ({"batch_size": 0}, ValidationException), ({"batch_size": 10_001}, ValidationException),
+    ({"batch_size": 100, "maximum_batching_window": 301}, ValidationException),
+    ({"maximum_batching_window": -1}, ValidationException),
+    ({"maximum_concurrency": 1}, ValidationException),
+    ({"maximum_concurrency": 1001}, ValidationException),
+    # rules between parameters: InvalidParameterValueException
+    ({"batch_size": 11}, InvalidParameterValueException),
+    ({"function_response_types": ["Nope"]}, InvalidParameterValueException),
 ])
-def test_mapping_parameter_ranges(lab, kwargs):
+def test_mapping_parameter_ranges(lab, kwargs, error):
     q = lab.sqs.create_queue("q")
     lab.function(lambda e, c: None, name="f")
-    with pytest.raises(InvalidParameterValueException):
+    with pytest.raises(error):
         lab.awslambda.create_event_source_mapping("f", q.arn, **kwargs)
     assert lab.awslambda.list_event_source_mappings() == []
 

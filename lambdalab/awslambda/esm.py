@@ -34,7 +34,7 @@ from json.encoder import encode_basestring as _json_str   # a str as a JSON stri
 
 from .. import facts
 from ..errors import (InvalidParameterValueException, ResourceConflictException,
-                      ResourceNotFoundException)
+                      ResourceNotFoundException, ValidationException)
 from ..ids import parse_arn
 from ..patterns import compile_pattern, matches
 from ..clock import EPOCH_UNIX
@@ -45,10 +45,12 @@ RECORD_OVERHEAD = 600    # bytes of JSON around each record's body, for the 6 MB
 
 
 def _int_param(name, value, rng: facts.Range):
+    """A range from the API model (BatchSize 1-10,000, MaximumBatchingWindowInSeconds 0-300,
+    MaximumConcurrency 2-1,000): AWS answers a violation with ValidationException."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidParameterValueException(f"{name} must be an integer, got {value!r}.")
+        raise ValidationException(f"{name} must be an integer, got {value!r}.")
     if not rng.low <= value <= rng.high:
-        raise InvalidParameterValueException(
+        raise ValidationException(
             f"1 validation error detected: Value {value} at '{name[0].lower() + name[1:]}' "
             f"failed to satisfy constraint: Member must have value "
             f"{'greater than or equal to ' + format(rng.low, 'g') if value < rng.low else 'less than or equal to ' + format(rng.high, 'g')}")
@@ -354,7 +356,7 @@ class SQSMapping(EventSourceMapping):
                 for m in msgs]
         data = ('{"Records":[' + ",".join(records) + "]}").encode()
         svc = lab.awslambda
-        attempt, response = svc.attempt(fn, data, lab.ids.uuid(), "EventSourceMapping", 1, t)
+        attempt, response = svc.attempt(fn, data, lab.ids.request_id(), "EventSourceMapping", 1, t)
         if attempt.outcome == "throttled":
             # The batch stays in flight: its messages reappear after the visibility timeout.
             self.throttles += 1
@@ -462,7 +464,7 @@ class EventSourceMappings:
                     f"An event source mapping with SQS arn (\" {event_source_arn} \") and "
                     f"function (\" {fn.name} \") already exists. Please update or delete the "
                     f"existing mapping with UUID {other.uuid}")
-        mapping = SQSMapping(self, self.lab.ids.uuid(), fn, event_source_arn, queue)
+        mapping = SQSMapping(self, self.lab.ids.uuid("mapping"), fn, event_source_arn, queue)
         self._configure(mapping, fn, batch_size=batch_size,
                         window=maximum_batching_window, enabled=enabled,
                         response_types=function_response_types, filter_criteria=filter_criteria,

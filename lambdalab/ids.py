@@ -6,29 +6,34 @@ import uuid
 
 
 class Ids:
-    """Seeded ID streams. Invocation request IDs and API request IDs have streams of their own,
-    so creating or reconfiguring a resource does not shift the request IDs printed later."""
+    """Seeded ID streams, one per kind of ID: creating a queue does not shift the log-stream
+    names, and reconfiguring a function does not shift the request IDs printed later."""
 
     def __init__(self, seed: int):
-        self._rng = random.Random(f"lambdalab-ids-{seed}")
-        self._requests = random.Random(f"lambdalab-requests-{seed}")
-        self._api = random.Random(f"lambdalab-api-{seed}")
+        self._seed = seed
+        self._streams: dict[str, random.Random] = {}
 
-    def uuid(self) -> str:
-        """A version-4 UUID string for a resource (revision IDs, message IDs, ...)."""
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+    def _stream(self, kind: str) -> random.Random:
+        stream = self._streams.get(kind)
+        if stream is None:
+            stream = self._streams[kind] = random.Random(f"lambdalab-{kind}-{self._seed}")
+        return stream
+
+    def uuid(self, kind: str = "resource") -> str:
+        """A version-4 UUID string from the stream of that kind of ID."""
+        return str(uuid.UUID(int=self._stream(kind).getrandbits(128), version=4))
+
+    def hex(self, n: int, kind: str = "resource") -> str:
+        """``n`` lowercase hex digits from the stream of that kind of ID."""
+        return f"{self._stream(kind).getrandbits(4 * n):0{n}x}"
 
     def request_id(self) -> str:
         """The request ID of one invocation (what handlers see as ``aws_request_id``)."""
-        return str(uuid.UUID(int=self._requests.getrandbits(128), version=4))
+        return self.uuid("requests")
 
     def api_request_id(self) -> str:
         """The ``ResponseMetadata.RequestId`` of one API call through the boto3 door."""
-        return str(uuid.UUID(int=self._api.getrandbits(128), version=4))
-
-    def hex(self, n: int) -> str:
-        """``n`` lowercase hex digits (log stream suffixes, revision IDs)."""
-        return f"{self._rng.getrandbits(4 * n):0{n}x}"
+        return self.uuid("api")
 
 
 def arn(service: str, region: str, account: str, resource: str) -> str:

@@ -142,7 +142,7 @@ class Function:
         self.provisioned = 0                 # provisioned concurrency (environments kept warm)
         self.async_config: AsyncConfig | None = None
         self.policy: list[dict] = []         # resource-based policy statements
-        self.revision = lab.ids.uuid()
+        self.revision = lab.ids.uuid("revision")
         self.last_modified = lab.t
         # execution environments
         self.idle: deque[Environment] = deque()   # on-demand, most recently used on the right
@@ -219,7 +219,7 @@ class Function:
             self._drop_environments()
         for key, value in concurrency:
             getattr(self.service, f"put_{key}")(self.name, value)
-        self.revision = self.service.lab.ids.uuid()
+        self.revision = self.service.lab.ids.uuid("revision")
         self.last_modified = self.service.lab.t
         return self
 
@@ -303,7 +303,7 @@ class Function:
                 Environ.switch(outer)
         lab = self.service.lab
         date = lab.clock.now.strftime("%Y/%m/%d")
-        stream = f"{date}/[$LATEST]{lab.ids.hex(32)}"
+        stream = f"{date}/[$LATEST]{lab.ids.hex(32, 'log-stream')}"
         return Environment(self._env_ids, handler, modules, provisioned, stream,
                            output.lines())
 

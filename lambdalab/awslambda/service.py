@@ -131,7 +131,7 @@ class LambdaService:
         fn = self.get(name)
         fn.set_code(self._make_code(handler, code, handler_name or
                                     (None if handler is not None else fn.code.handler_name)))
-        fn.revision = self.lab.ids.uuid()
+        fn.revision = self.lab.ids.uuid("revision")
         return fn
 
     def get(self, name_or_arn: str, qualifier: str | None = None) -> Function:
@@ -346,7 +346,7 @@ class LambdaService:
         if condition:
             statement["Condition"] = condition
         fn.policy.append(statement)
-        fn.revision = self.lab.ids.uuid()
+        fn.revision = self.lab.ids.uuid("revision")
         return statement
 
     def remove_permission(self, name, statement_id) -> None:
@@ -356,7 +356,7 @@ class LambdaService:
             raise ResourceNotFoundException(
                 f"Statement {statement_id} is not found in resource policy.")
         fn.policy = kept
-        fn.revision = self.lab.ids.uuid()
+        fn.revision = self.lab.ids.uuid("revision")
 
     def get_policy(self, name) -> dict:
         fn = self.get(name)

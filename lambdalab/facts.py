@@ -118,3 +118,44 @@ SNS_FILTER_MAX_KEYS = 5                  # SNS/subscription-filter-policy-constr
 SNS_FILTER_MAX_COMBINATIONS = 150        # same page: value combinations in one policy
 SNS_FILTER_NUMBER_LIMIT = 1_000_000_000  # same page: numbers within ±1e9, 5 decimal places
 SNS_FILTER_MAX_BYTES = 256 * 1024        # same page: a filter policy is at most 256 KB
+
+# --- CloudWatch Logs and CloudWatch metrics (CWL/ = https://docs.aws.amazon.com/
+#     AmazonCloudWatchLogs/latest/APIReference/, CW/ = https://docs.aws.amazon.com/
+#     AmazonCloudWatch/latest/APIReference/) ---------------------------------------------------
+LOGS_DESCRIBE_LIMIT = 50               # CWL/API_DescribeLogGroups.html, API_DescribeLogStreams.html:
+                                       # limit 1-50, default 50
+LOGS_GET_EVENTS_LIMIT = 10_000         # CWL/API_GetLogEvents.html, API_FilterLogEvents.html:
+                                       # limit 1-10,000, default as many as fit 1 MB (<= 10,000)
+CW_HIGH_RESOLUTION_PERIODS = (1, 5, 10, 30)   # CW/API_GetMetricStatistics.html: Period 1, 5,
+                                       # 10, 30, 60 or any multiple of 60
+CW_MAX_DATAPOINTS = 1_440              # CW/API_GetMetricStatistics.html: at most 1,440 data
+                                       # points per call
+CW_GET_METRIC_DATA_QUERIES = 500       # CW/API_GetMetricData.html: up to 500 queries per call
+CW_METRIC_DATA_MAX_DATAPOINTS = 100_800   # CW/API_GetMetricData.html: MaxDatapoints default
+CW_LIST_METRICS_PAGE = 500             # CW/API_ListMetrics.html: up to 500 results per call
+CW_DESCRIBE_ALARMS_PAGE = 100          # CW/API_DescribeAlarms.html: MaxRecords 1-100 (default 50)
+CW_DESCRIBE_ALARMS_DEFAULT = 50
+CW_DELETE_ALARMS = 100                 # CW/API_DeleteAlarms.html: up to 100 alarms per call
+CW_ALARM_PERIOD_EVALUATION = 86_400    # CW/API_PutMetricAlarm.html: Period x EvaluationPeriods
+                                       # at most one day (86,400 s)
+
+# --- Amazon SNS topics, publishing and delivery -------------------------------------------
+SNS_MESSAGE_BYTES = 256 * 1024       # SNS/large-message-payloads.html: 256 KiB by default
+SNS_MESSAGE_ATTRIBUTES = 10          # SNS/sns-message-attributes.html: up to 10 attributes
+SNS_NUMBER_ATTRIBUTE_LIMIT = 1e9     # same page: Number values from -1e9 to 1e9
+SNS_BATCH_ENTRIES = 10               # SNSAPI/API_PublishBatch.html: up to 10 messages
+SNS_DEDUP_INTERVAL = 300.0           # SNS/fifo-message-dedup.html: 5-minute deduplication
+SNS_TOPIC_NAME_LENGTH = 256          # SNSAPI/API_CreateTopic.html: up to 256 characters
+SNS_SUBJECT_LENGTH = 100             # SNSAPI/API_Publish.html: Subject under 100 characters
+SNS_TAGS_PER_TOPIC = 50              # SNS/sns-tags-restrictions.html: 50 tags per topic
+SNS_PAGE_SIZE = 100                  # SNSAPI/API_ListTopics.html, API_ListSubscriptions.html
+# SNS/sns-message-delivery-retries.html: AWS-managed endpoints (Lambda, SQS) get 100,015
+# attempts over 23 days; HTTP/S policies at most 3,600 s of retries (numRetries up to 100,
+# SNSAPI DeliveryPolicy docs)
+SNS_MANAGED_ATTEMPTS = 100_015
+SNS_HTTP_MAX_RETRY_TIME = 3_600
+SNS_HTTP_MAX_RETRIES = 100
+SNS_RETRY_JITTER = 0.1               # ±10% on every retry delay (lab assumption: AWS says
+                                     # only that it applies jitter)
+SNS_HTTP_TIMEOUT = 2.0               # real seconds the lab waits for a loopback HTTP endpoint
+                                     # (lab setting; AWS waits up to 15 s)

@@ -8,7 +8,7 @@ class Attempt:
     __slots__ = ("request_id", "function", "invocation_type", "attempt", "start", "init",
                  "duration", "billed_ms", "memory_size", "memory_used", "cold", "env",
                  "provisioned", "outcome", "error_type", "output", "reason", "payload_in",
-                 "payload_out", "architecture")
+                 "payload_out", "architecture", "log_stream")
 
     def __init__(self, request_id, function, invocation_type, attempt, start):
         self.request_id = request_id
@@ -31,6 +31,7 @@ class Attempt:
         self.payload_in = 0               # request bytes
         self.payload_out = 0
         self.architecture = "x86_64"
+        self.log_stream = ""              # the environment's CloudWatch Logs stream
 
     @property
     def end(self) -> float:

@@ -498,6 +498,7 @@ class LambdaService:
             record.duration = duration
         env.invocations += 1
         record.env = env.id
+        record.log_stream = env.log_stream
         record.outcome = out.status
         record.error_type = out.error_type
         record.output = out.output or ()

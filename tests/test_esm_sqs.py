@@ -528,3 +528,18 @@ def test_deleting_the_queue_disables_the_mapping_and_a_missing_function_stops_po
     r.send("waits")
     lab.run("1m")
     assert r.stats()["visible"] == 1 and r.stats()["received"] == 0
+
+
+def test_a_batching_window_opens_with_the_first_message_it_sees(lab):
+    q = lab.sqs.create_queue("q")
+    starts = []
+    lab.function(lambda e, c: starts.append(lab.clock.t), name="f")
+    lab.awslambda.create_event_source_mapping("f", q.arn, batch_size=20,
+                                              maximum_batching_window=5)
+    q.send("taken by someone else")
+    lab.run("1s")
+    q.receive()                     # another consumer empties the queue: the window closes
+    lab.run("9s")
+    q.send("new")
+    lab.run("10s")
+    assert starts == [15.0]         # a new window from t=10, not an immediate invoke

@@ -241,6 +241,8 @@ class SQSMapping(EventSourceMapping):
                     continue
             if not self._invoke(fn, msgs, t):
                 break
+        if self.gather_start is not None and not queue.available():
+            self.gather_start = None        # someone else emptied the queue: no open window
         if self.inflight >= self.limit and queue.available() and self._scale_event is None \
                 and self.limit < self.cap():
             self._scale_event = lab.clock.at(t + 1.0, self._scale, background=True)

@@ -33,6 +33,9 @@ ProvisionedConcurrencyConfigNotFoundException = _error(
 PreconditionFailedException = _error("PreconditionFailedException", 412)
 InvalidEventPatternException = _error("InvalidEventPatternException", 400)  # EventBridge
 InvalidParameterException = _error("InvalidParameterException", 400)  # SNS
+InvalidParameterCombination = _error("InvalidParameterCombination", 400)  # CloudWatch
+InvalidNextToken = _error("InvalidNextToken", 400)  # CloudWatch
+ResourceNotFound = _error("ResourceNotFound", 404)  # CloudWatch (alarms)
 
 
 class TooManyRequestsException(AWSError):

@@ -22,11 +22,12 @@ from botocore.awsrequest import AWSResponse
 from ..errors import AWSError, LabError
 from ..vtime import VirtualTime
 from . import awslambda, sqs
-from . import logs
+from . import cloudwatch, logs
 
 #: service_id (hyphenized, as botocore names events) -> adapter module with OPERATIONS
 ADAPTERS = {"lambda": awslambda, "sqs": sqs}
 ADAPTERS["cloudwatch-logs"] = logs             # CloudWatch Logs: /aws/lambda/<function>
+ADAPTERS["cloudwatch"] = cloudwatch            # CloudWatch metrics and alarms
 
 _lock = threading.Lock()
 _active: list["Door"] = []        # open doors, innermost last

@@ -1,0 +1,135 @@
+"""Where CloudWatch metrics come from: one source per namespace, read from the lab's records.
+
+A source answers two questions:
+
+- ``names(lab)``: the (metric name, dimensions dict) pairs that have data (what ListMetrics
+  shows; CloudWatch lists a metric once data has been published for it);
+- ``samples(lab, metric, dimensions, period)``: ``(lab seconds, value)`` pairs. Counters and
+  timings give one sample per event (so SampleCount, Minimum and Average mean what they mean
+  on AWS); gauges give one sample per ``period`` bucket, already reduced the way AWS publishes
+  them (``Maximum`` concurrency, the queue depth at the end of the minute).
+
+Other services plug in by adding to :data:`SOURCES` (``"AWS/SNS": module`` with ``names``,
+``samples`` and ``UNITS``).
+
+Metric names and units: AWS/Lambda https://docs.aws.amazon.com/lambda/latest/dg/
+monitoring-metrics-types.html; AWS/SQS https://docs.aws.amazon.com/AWSSimpleQueueService/
+latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import AWSError
+
+
+class _Lambda:
+    """``AWS/Lambda``, per function (``FunctionName``) and account-wide (no dimensions)."""
+
+    UNITS = {"Invocations": "Count", "Errors": "Count", "Throttles": "Count",
+             "Duration": "Milliseconds", "ConcurrentExecutions": "Count",
+             "AsyncEventsReceived": "Count", "AsyncEventAge": "Milliseconds",
+             "AsyncEventsDropped": "Count", "DeadLetterErrors": "Count",
+             "DestinationDeliveryFailures": "Count"}
+    GAUGES = {"ConcurrentExecutions"}
+
+    @staticmethod
+    def _function(dimensions):
+        if not dimensions:
+            return None, True
+        if set(dimensions) == {"FunctionName"}:
+            return dimensions["FunctionName"], True
+        return None, False      # Resource, ExecutedVersion, ...: not published by the lab
+
+    def samples(self, lab, metric, dimensions, period):
+        name, known = self._function(dimensions)
+        if not known or metric not in self.UNITS:
+            return []
+        svc = lab.awslambda
+        attempts = [a for a in svc.attempts if name is None or a.function == name]
+        ran = [a for a in attempts if a.outcome != "throttled"]
+        if metric == "Invocations":
+            return [(a.start, 1.0) for a in ran]
+        if metric == "Errors":
+            # published for every invocation, 0 or 1, so Average is the error rate
+            return [(a.start, 0.0 if a.outcome == "success" else 1.0) for a in ran]
+        if metric == "Throttles":
+            return [(a.start, 1.0) for a in attempts if a.outcome == "throttled"]
+        if metric == "Duration":
+            return [(a.start, a.duration * 1000) for a in ran]
+        if metric == "ConcurrentExecutions":
+            return _concurrency(ran, period)
+        events = [e for e in svc.async_events if name is None or e.function == name]
+        if metric == "AsyncEventsReceived":
+            return [(e.received, 1.0) for e in events]
+        if metric == "AsyncEventsDropped":
+            return [(e.ended, 1.0) for e in events if e.outcome in ("delivered", "dropped")]
+        if metric == "AsyncEventAge":
+            received = {e.request_id: e.received for e in events}
+            return [(a.start, (a.start - received[a.request_id]) * 1000) for a in ran
+                    if a.invocation_type == "Event" and a.request_id in received]
+        failures = [f for f in svc.delivery_failures if name is None or f[1] == name]
+        if metric == "DeadLetterErrors":
+            return [(f[0], 1.0) for f in failures if f[2] == "dlq"]
+        return [(f[0], 1.0) for f in failures if f[2] != "dlq"]   # DestinationDeliveryFailures
+
+    def names(self, lab):
+        out = []
+        functions = sorted({a.function for a in lab.awslambda.attempts})
+        for dims in [{}] + [{"FunctionName": f} for f in functions]:
+            for metric in self.UNITS:
+                if self.samples(lab, metric, dims, 60.0):
+                    out.append((metric, dims))
+        return out
+
+
+def _concurrency(ran, period):
+    """Peak concurrent executions per period (CloudWatch publishes it as Maximum)."""
+    if not ran:
+        return []
+    from ..observe.metrics import _peak_concurrency
+    starts = np.array([a.start for a in ran])
+    ends = np.array([a.end for a in ran])
+    n = int(np.floor(ends.max() / period)) + 1
+    peak = _peak_concurrency(starts, ends, period, n)
+    return [(i * period, float(v)) for i, v in enumerate(peak) if v > 0]
+
+
+class _SQS:
+    """``AWS/SQS`` per queue (``QueueName``), from ``lab.sqs`` samples (one a minute by
+    default, ``lab.sqs.sample_period``): sums per minute and end-of-minute gauges."""
+
+    UNITS = {"NumberOfMessagesSent": "Count", "NumberOfMessagesReceived": "Count",
+             "NumberOfMessagesDeleted": "Count", "NumberOfEmptyReceives": "Count",
+             "ApproximateNumberOfMessagesVisible": "Count",
+             "ApproximateNumberOfMessagesNotVisible": "Count",
+             "ApproximateNumberOfMessagesDelayed": "Count",
+             "ApproximateAgeOfOldestMessage": "Seconds"}
+
+    def samples(self, lab, metric, dimensions, period):
+        if set(dimensions) != {"QueueName"} or metric not in self.UNITS:
+            return []
+        try:
+            frame = lab.sqs.metrics(dimensions["QueueName"], period=lab.sqs.sample_period)
+        except AWSError:
+            return []          # a deleted queue: no data
+        times = [(t - lab.clock.to_datetime(0)).total_seconds() for t in frame["time"]]
+        return list(zip(times, frame[metric].astype(float)))
+
+    def names(self, lab):
+        return [(metric, {"QueueName": q.name}) for q in lab.sqs.list_queues()
+                for metric in self.UNITS]
+
+
+#: namespace -> source
+SOURCES = {"AWS/Lambda": _Lambda(), "AWS/SQS": _SQS()}
+
+
+def unit(namespace: str, metric: str) -> str | None:
+    source = SOURCES.get(namespace)
+    return source.UNITS.get(metric) if source is not None else None
+
+
+def samples(lab, namespace, metric, dimensions: dict, period: float) -> list[tuple[float, float]]:
+    source = SOURCES.get(namespace)
+    return source.samples(lab, metric, dimensions, period) if source is not None else []

@@ -158,4 +158,4 @@ SNS_HTTP_MAX_RETRIES = 100
 SNS_RETRY_JITTER = 0.1               # ±10% on every retry delay (lab assumption: AWS says
                                      # only that it applies jitter)
 SNS_HTTP_TIMEOUT = 2.0               # real seconds the lab waits for a loopback HTTP endpoint
-                                     # (lab setting; AWS waits up to 15 s)
+                                     # (lab setting)

@@ -44,6 +44,8 @@ class Lab:
         self.awslambda = LambdaService(self)
         from .sqs import SQSService
         self.sqs = SQSService(self)
+        from .sns import SNSService
+        self.sns = SNSService(self)
         install_sleep()
 
     # --- time ---------------------------------------------------------------------------

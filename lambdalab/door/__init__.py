@@ -27,6 +27,8 @@ from . import cloudwatch, logs
 #: service_id (hyphenized, as botocore names events) -> adapter module with OPERATIONS
 ADAPTERS = {"lambda": awslambda, "sqs": sqs}
 ADAPTERS["cloudwatch-logs"] = logs             # CloudWatch Logs: /aws/lambda/<function>
+from . import sns as sns_door  # noqa: E402
+ADAPTERS["sns"] = sns_door                     # SNS: lambdalab/door/sns.py
 ADAPTERS["cloudwatch"] = cloudwatch            # CloudWatch metrics and alarms
 
 _lock = threading.Lock()

@@ -86,9 +86,11 @@ class Clock:
         """Run the next event; False when none is left."""
         heap = self._heap
         while heap:
-            t, _, fn, args, background = heapq.heappop(heap)
+            event = heapq.heappop(heap)
+            t, _, fn, args, background = event
             if fn is None:
                 continue
+            event[2] = None   # it ran: cancelling it later is a no-op
             if not background:
                 self._foreground -= 1
             self.t = t
@@ -99,10 +101,12 @@ class Clock:
     def run_until(self, t_end: float) -> int:
         """Run every event due up to ``t_end`` and leave the clock at ``t_end``."""
         heap, pop, n = self._heap, heapq.heappop, 0
-        while heap and heap[0][0] <= t_end:
-            t, _, fn, args, background = pop(heap)
+        while heap and heap[0][0] <= t_end:   # step() inlined: this is the hot loop
+            event = pop(heap)
+            t, _, fn, args, background = event
             if fn is None:
                 continue
+            event[2] = None
             if not background:
                 self._foreground -= 1
             self.t = t

@@ -231,16 +231,24 @@ def test_fifo_groups_are_processed_in_order_one_batch_per_group(lab):
     assert all(x.end <= y.start for x, y in zip(a_batches, a_batches[1:]))
 
 
-def test_fifo_stops_at_the_first_failure_of_a_group(lab):
+@pytest.mark.parametrize("report_the_rest, second_batch", [
+    (True, ["a1", "a2"]),    # the function reports a1 and everything after it: order holds
+    (False, ["a1"]),         # it reports only a1: a2 counts as processed and is deleted
+])
+def test_fifo_partial_failures_delete_what_is_not_reported(lab, report_the_rest, second_batch):
+    """L/services-sqs-errorhandling.html: every message not in batchItemFailures is deleted; with
+    a FIFO queue the function must stop at the first failure and return it plus the rest."""
     q = lab.sqs.create_queue("q.fifo", fifo_queue=True, content_based_deduplication=True,
                              visibility_timeout=30)
     batches = []
 
     def handler(event, context):
-        bodies = [r["body"] for r in event["Records"]]
-        batches.append(bodies)
-        failed = [r for r in event["Records"] if r["body"] == "a1" and len(batches) == 1]
-        # the handler reports only the failing message, not the ones after it
+        records = event["Records"]
+        batches.append([r["body"] for r in records])
+        if len(batches) > 1:
+            return {"batchItemFailures": []}
+        first = next(i for i, r in enumerate(records) if r["body"] == "a1")
+        failed = records[first:] if report_the_rest else records[first:first + 1]
         return {"batchItemFailures": [{"itemIdentifier": r["messageId"]} for r in failed]}
 
     lab.function(handler, name="f")
@@ -249,8 +257,7 @@ def test_fifo_stops_at_the_first_failure_of_a_group(lab):
     lab.awslambda.create_event_source_mapping("f", q.arn, batch_size=10,
                                               function_response_types=["ReportBatchItemFailures"])
     lab.run()
-    # a2 was not deleted after a1 failed: both come back, in order, after the visibility timeout
-    assert batches == [["a0", "a1", "a2"], ["a1", "a2"]]
+    assert batches == [["a0", "a1", "a2"], second_batch]
 
 
 # --- validation -----------------------------------------------------------------------------------
@@ -543,3 +550,4 @@ def test_a_batching_window_opens_with_the_first_message_it_sees(lab):
     q.send("new")
     lab.run("10s")
     assert starts == [15.0]         # a new window from t=10, not an immediate invoke
+

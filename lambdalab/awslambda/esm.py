@@ -209,7 +209,10 @@ class SQSMapping(EventSourceMapping):
         self._pump_event = self.lab.clock.at(t, self._pump)
 
     def _pump(self) -> None:
-        self._pump_event = None
+        if self._pump_event is not None:
+            # called directly while a pump is scheduled: that one is no longer needed
+            self.lab.clock.cancel(self._pump_event)
+            self._pump_event = None
         if not self.enabled or self.deleted:
             return
         lab = self.lab
@@ -383,14 +386,11 @@ class SQSMapping(EventSourceMapping):
             else:
                 if failed:
                     self.partial_failures += len(failed)
-                dead_groups = set()
-                fifo = queue.fifo
+                # L/services-sqs-errorhandling.html: every message not reported as failed is
+                # deleted. For FIFO queues the function must report the first failure and
+                # everything after it; a message it forgets to report is deleted too.
                 for msg, handle in zip(msgs, handles):
-                    if fifo and msg.group in dead_groups:
-                        continue
                     if failed and msg.id in failed:
-                        if fifo:
-                            dead_groups.add(msg.group)
                         continue
                     if msg.handle == handle and msg.state != GONE and not queue.deleted_queue:
                         queue.delete_message(msg)

@@ -156,6 +156,9 @@ def test_metric_query_errors(lab):
 
 def test_alarm_goes_to_alarm_notifies_the_topic_and_back_to_ok(lab):
     fn = lab.awslambda.get("worker")
+    inbox = lab.sqs.create_queue("ops-inbox")
+    lab.sns.subscribe(lab.sns.create_topic("ops").arn, "sqs", inbox.arn,
+                      {"RawMessageDelivery": "true"})
     with lab.aws():
         cw = boto3.client("cloudwatch")
         cw.put_metric_alarm(
@@ -185,6 +188,9 @@ def test_alarm_goes_to_alarm_notifies_the_topic_and_back_to_ok(lab):
     assert lab.cloudwatch.alarms["worker-errors"].state == "OK"
     assert [json.loads(d.body)["NewStateValue"] for d in lab.deliveries_to(TOPIC)] == \
         ["ALARM", "OK"]
+    # the topic fanned both notifications out to its queue subscriber
+    assert inbox.attributes(["ApproximateNumberOfMessages"]) == \
+        {"ApproximateNumberOfMessages": "2"}
     assert lab.run() is lab                               # background evaluations do not keep
     with lab.aws():                                       # lab.run() going
         boto3.client("cloudwatch").delete_alarms(AlarmNames=["worker-errors"])

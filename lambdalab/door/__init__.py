@@ -58,6 +58,9 @@ def _create_client(creator, *args, **kwargs):
     service_id = client.meta.service_model.service_id.hyphenize()
     if door is not None and service_id in ADAPTERS:
         door.attach(client, service_id)
+    elif door is not None and service_id == "s3":
+        from .s3_notifications import attach as attach_s3   # S3 stays moto's; events bridged
+        attach_s3(door, client)
     return client
 
 

@@ -113,6 +113,24 @@ ESM_SQS_SCALE_PER_MINUTE = 300     # ... adds up to 300 per minute ...
 ESM_SQS_MAX_POLLERS = 1_000        # ... up to 1,000 concurrent batches per mapping
 ESM_THROTTLE_BACKOFF = 1.0         # s before pollers retry after a throttle (lab assumption)
 
+# --- Amazon EventBridge (EB/ = https://docs.aws.amazon.com/eventbridge/latest/userguide/,
+#     EBAPI/ = https://docs.aws.amazon.com/eventbridge/latest/APIReference/) ----------------
+EVENTS_PUT_ENTRIES = 10                # EBAPI/API_PutEvents.html: 1-10 entries per request
+EVENTS_ENTRY_BYTES = 1 * MB            # EB/eb-putevent-size.html: raised from 256 KB in Jan 2026
+                                       # (aws_facts.md section 9); the request total is capped too
+EVENTS_TARGETS_PER_RULE = 5            # EBAPI/API_PutTargets.html: up to 5 targets per rule
+EVENTS_RULES_PER_BUS = 300             # EB/eb-quota.html: 300 (100 in af-south-1, eu-south-1)
+EVENTS_RETRY_ATTEMPTS = Range("MaximumRetryAttempts", 0, 185, 185, "attempts",
+                              "EBAPI/API_RetryPolicy.html")
+EVENTS_EVENT_AGE = Range("MaximumEventAgeInSeconds", 60, 86_400, 86_400, "s",
+                         "EBAPI/API_RetryPolicy.html")
+# EB/eb-rule-retry-policy.html: "exponential back off and jitter"; AWS publishes neither the
+# base nor the cap. Lab assumption: full jitter, uniform(0, min(cap, base * 2**n)) seconds, with a
+# cap that spreads 185 attempts over roughly a day.
+EVENTS_RETRY_BASE = 1.0
+EVENTS_RETRY_CAP = 900.0
+EVENTS_SCHEDULE_MIN = 60.0             # EB/eb-scheduled-rule-pattern.html: no rate under 1 minute
+
 # --- Amazon SNS filter policies (SNS/ = https://docs.aws.amazon.com/sns/latest/dg/) -------
 SNS_FILTER_MAX_KEYS = 5                  # SNS/subscription-filter-policy-constraints.html
 SNS_FILTER_MAX_COMBINATIONS = 150        # same page: value combinations in one policy

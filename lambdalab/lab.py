@@ -46,6 +46,8 @@ class Lab:
         self.sqs = SQSService(self)
         from .sns import SNSService
         self.sns = SNSService(self)
+        from .events.service import EventsService
+        self.events = EventsService(self)
         install_sleep()
 
     # --- time ---------------------------------------------------------------------------

@@ -31,6 +31,9 @@ from . import sns as sns_door  # noqa: E402
 ADAPTERS["sns"] = sns_door                     # SNS: lambdalab/door/sns.py
 ADAPTERS["cloudwatch"] = cloudwatch            # CloudWatch metrics and alarms
 
+from . import events as events_door  # noqa: E402
+ADAPTERS["eventbridge"] = events_door        # EventBridge: lambdalab/door/events.py
+
 _lock = threading.Lock()
 _active: list["Door"] = []        # open doors, innermost last
 _moto = {"mock": None, "owner": None}

@@ -1,0 +1,118 @@
+"""EventBridge API operations answered by the lab: operation name -> (HTTP status, response).
+
+Member names follow botocore's ``events`` service model. Errors are the AWS codes raised by
+:mod:`lambdalab.events.service` (ResourceNotFoundException, ValidationException,
+InvalidEventPatternException, LimitExceededException, ResourceAlreadyExistsException).
+"""
+from __future__ import annotations
+
+from ..errors import ValidationException
+
+_PAGE = 100   # lab page size when a List call gives no Limit (AWS does not publish its default)
+
+
+def _page(items: list, p: dict, key: str) -> dict:
+    limit = p.get("Limit")
+    if limit is not None and not 1 <= limit <= 100:
+        raise ValidationException(
+            f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
+            "constraint: Member must have value between 1 and 100")
+    start = int(p.get("NextToken") or 0)
+    size = limit or _PAGE
+    body = {key: items[start:start + size]}
+    if start + size < len(items):
+        body["NextToken"] = str(start + size)
+    return body
+
+
+def put_events(lab, p):
+    return 200, lab.events.put_events(p.get("Entries") or [])
+
+
+def put_rule(lab, p):
+    rule = lab.events.put_rule(
+        p["Name"], event_pattern=p.get("EventPattern"),
+        schedule_expression=p.get("ScheduleExpression"), state=p.get("State"),
+        description=p.get("Description"), role_arn=p.get("RoleArn"),
+        event_bus=p.get("EventBusName"))
+    return 200, {"RuleArn": rule.arn}
+
+
+def describe_rule(lab, p):
+    return 200, lab.events.rule(p["Name"], p.get("EventBusName")).describe()
+
+
+def list_rules(lab, p):
+    rules = [r.describe() for r in lab.events.list_rules(p.get("NamePrefix") or "",
+                                                         p.get("EventBusName"))]
+    return 200, _page(rules, p, "Rules")
+
+
+def enable_rule(lab, p):
+    lab.events.enable_rule(p["Name"], p.get("EventBusName"))
+    return 200, {}
+
+
+def disable_rule(lab, p):
+    lab.events.disable_rule(p["Name"], p.get("EventBusName"))
+    return 200, {}
+
+
+def delete_rule(lab, p):
+    lab.events.delete_rule(p["Name"], p.get("EventBusName"), force=bool(p.get("Force")))
+    return 200, {}
+
+
+def put_targets(lab, p):
+    failed = lab.events.put_targets(p["Rule"], p.get("Targets") or [], p.get("EventBusName"))
+    return 200, {"FailedEntryCount": len(failed), "FailedEntries": failed}
+
+
+def remove_targets(lab, p):
+    failed = lab.events.remove_targets(p["Rule"], p.get("Ids") or [], p.get("EventBusName"))
+    return 200, {"FailedEntryCount": len(failed), "FailedEntries": failed}
+
+
+def list_targets_by_rule(lab, p):
+    rule = lab.events.rule(p["Rule"], p.get("EventBusName"))
+    return 200, _page([dict(t) for t in rule.targets.values()], p, "Targets")
+
+
+def list_rule_names_by_target(lab, p):
+    names = lab.events.rule_names_by_target(p["TargetArn"], p.get("EventBusName"))
+    return 200, _page(names, p, "RuleNames")
+
+
+def create_event_bus(lab, p):
+    bus = lab.events.create_event_bus(p["Name"], p.get("Description"))
+    return 200, {"EventBusArn": bus.arn}
+
+
+def delete_event_bus(lab, p):
+    lab.events.delete_event_bus(p["Name"])
+    return 200, {}
+
+
+def describe_event_bus(lab, p):
+    return 200, lab.events.bus(p.get("Name")).describe()
+
+
+def list_event_buses(lab, p):
+    buses = [b.describe() for b in lab.events.list_event_buses(p.get("NamePrefix") or "")]
+    return 200, _page(buses, p, "EventBuses")
+
+
+def test_event_pattern(lab, p):
+    return 200, {"Result": lab.events.test_event_pattern(p["EventPattern"], p["Event"])}
+
+
+OPERATIONS = {
+    "PutEvents": put_events, "PutRule": put_rule, "DescribeRule": describe_rule,
+    "ListRules": list_rules, "EnableRule": enable_rule, "DisableRule": disable_rule,
+    "DeleteRule": delete_rule, "PutTargets": put_targets, "RemoveTargets": remove_targets,
+    "ListTargetsByRule": list_targets_by_rule,
+    "ListRuleNamesByTarget": list_rule_names_by_target,
+    "CreateEventBus": create_event_bus, "DeleteEventBus": delete_event_bus,
+    "DescribeEventBus": describe_event_bus, "ListEventBuses": list_event_buses,
+    "TestEventPattern": test_event_pattern,
+}

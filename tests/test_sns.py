@@ -527,3 +527,54 @@ def test_same_seed_same_history():
         return [(n.message.id, n.attempt_times) for n in lab.sns.notifications], \
             [m["Body"] for m in queue.receive(10)]
     assert run() == run()
+
+
+def test_lambda_dead_letter_queue_can_be_a_topic(lab):
+    """L/dlq.html: the original payload with RequestID, ErrorCode and ErrorMessage attributes;
+    published to the topic, they reach a raw SQS subscriber as SQS message attributes."""
+    topic = lab.sns.create_topic("dead-letters")
+    queue = lab.sqs.create_queue("q")
+    lab.sns.subscribe(topic, "sqs", queue, raw_message_delivery=True,
+                      filter_policy={"ErrorCode": [{"numeric": [">=", 200]}]})
+
+    def broken(event, context):
+        raise ValueError("boom")
+    fn = lab.function(broken, dead_letter_arn=topic.arn)
+    lab.awslambda.put_event_invoke_config(fn.name, maximum_retry_attempts=0)
+    fn.invoke({"a": 1}, invocation_type="Event")
+    lab.run()
+    msg = queue.receive(1, message_attribute_names=["All"])[0]
+    assert json.loads(msg["Body"]) == {"a": 1}
+    assert msg["MessageAttributes"]["ErrorCode"] == {"DataType": "Number", "StringValue": "200"}
+    assert lab.deliveries_to(topic.arn)[0].ok
+
+
+def test_subscribe_validation_and_idempotence(lab):
+    topic = lab.sns.create_topic("t")
+    queue = lab.sqs.create_queue("q")
+    with pytest.raises(InvalidParameter, match="does not support this protocol string: ftp"):
+        lab.sns.subscribe(topic, "ftp", "ftp://x")
+    with pytest.raises(InvalidParameter, match="give the queue ARN"):
+        lab.sns.subscribe(topic, "sqs", queue.url)
+    with pytest.raises(InvalidParameter, match="https://"):
+        lab.sns.subscribe(topic, "https", "http://example.com")
+    first = lab.sns.subscribe(topic, "sqs", queue)
+    assert lab.sns.subscribe(topic, "sqs", queue.arn) is first
+    assert topic.attributes()["SubscriptionsConfirmed"] == "1"
+    lab.sns.unsubscribe(first)
+    assert topic.attributes()["SubscriptionsDeleted"] == "1"
+    with pytest.raises(NotFound, match="Subscription does not exist"):
+        lab.sns.unsubscribe(first.arn)
+
+
+def test_an_outage_can_be_ended_early(lab):
+    queue = lab.sqs.create_queue("q")
+    topic = lab.sns.create_topic("t")
+    lab.sns.subscribe(topic, "sqs", queue)
+    lab.sns.set_unavailable(queue, "1h")
+    lab.sns.publish(topic, "x")
+    lab.run(30)
+    lab.sns.set_unavailable(queue, 0)
+    lab.run()
+    note = lab.sns.notifications[0]
+    assert note.outcome == "delivered" and 30 <= note.ended <= 52   # the next 20 s retry

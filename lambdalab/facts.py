@@ -177,3 +177,39 @@ SNS_RETRY_JITTER = 0.1               # ±10% on every retry delay (lab assumptio
                                      # only that it applies jitter)
 SNS_HTTP_TIMEOUT = 2.0               # real seconds the lab waits for a loopback HTTP endpoint
                                      # (lab setting)
+
+# --- Amazon Kinesis Data Streams (K/ = https://docs.aws.amazon.com/kinesis/latest/APIReference/,
+#     KDG/ = https://docs.aws.amazon.com/streams/latest/dev/) -----------------------------
+KINESIS_RETENTION_HOURS = Range("RetentionPeriodHours", 24, 8_760, 24, "h",
+                                "KDG/kinesis-extended-retention.html")
+KINESIS_SHARD_WRITE_BYTES = 1 * MB     # KDG/service-sizes-and-limits.html: 1 MB/s per shard ...
+KINESIS_SHARD_WRITE_RECORDS = 1_000    # ... and 1,000 records/s per shard
+KINESIS_RECORD_BYTES = 1 * MB          # K/API_PutRecord.html: data + partition key up to 1 MiB
+KINESIS_PUT_RECORDS_ENTRIES = 500      # K/API_PutRecords.html: up to 500 records ...
+KINESIS_PUT_RECORDS_BYTES = 5 * MB     # ... and 5 MiB per request
+KINESIS_PARTITION_KEY_LENGTH = 256     # K/API_PutRecord.html: 1-256 Unicode characters
+KINESIS_GET_RECORDS_LIMIT = 10_000     # K/API_GetRecords.html: Limit 1-10,000 (the default) ...
+KINESIS_GET_RECORDS_BYTES = 10 * MB    # ... and at most 10 MiB per call
+KINESIS_ITERATOR_TTL = 300.0           # K/API_GetShardIterator.html: an iterator expires in 5 min
+KINESIS_SHARD_QUOTA = 500              # KDG/service-sizes-and-limits.html: 500 shards per account
+                                       # in us-east-1 (200 in most other Regions)
+KINESIS_ON_DEMAND_SHARDS = 4           # KDG/how-do-i-size-a-stream.html: on-demand starts at
+                                       # 4 MB/s of write capacity (4 shards)
+KINESIS_STREAM_NAME_LENGTH = 128       # K/API_CreateStream.html
+
+# --- Lambda event source mappings for streams (L/services-kinesis-parameters.html,
+#     L/services-ddb-params.html, L/API_CreateEventSourceMapping.html) ----------------------
+ESM_STREAM_BATCH_SIZE = Range("BatchSize", 1, 10_000, 100, "records",
+                              "L/services-kinesis-parameters.html")
+ESM_PARALLELIZATION = Range("ParallelizationFactor", 1, 10, 1, "batches per shard",
+                            "L/services-kinesis-parameters.html")
+ESM_STREAM_RETRIES = Range("MaximumRetryAttempts", -1, 10_000, -1, "retries",
+                           "L/services-kinesis-parameters.html")
+ESM_RECORD_AGE = Range("MaximumRecordAgeInSeconds", -1, 604_800, -1, "s",
+                       "L/services-kinesis-parameters.html")   # -1, or 60-604,800
+ESM_RECORD_AGE_MIN = 60                # L/API_CreateEventSourceMapping.html: minimum 60 unless -1
+ESM_TUMBLING_WINDOW = Range("TumblingWindowInSeconds", 0, 900, 0, "s",
+                            "L/services-kinesis-windows.html")
+ESM_STREAM_RETRY_FIRST = 1.0           # s before the first retry of a failed batch, doubling ...
+ESM_STREAM_RETRY_MAX = 60.0            # ... up to 60 s (lab assumption: AWS publishes no backoff)
+DYNAMODB_STREAM_RETENTION = 86_400.0   # L/services-ddb-params.html: 24 hours

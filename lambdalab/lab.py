@@ -44,6 +44,8 @@ class Lab:
         self.awslambda = LambdaService(self)
         from .sqs import SQSService
         self.sqs = SQSService(self)
+        from .kinesis import KinesisService
+        self.kinesis = KinesisService(self)
         from .sns import SNSService
         self.sns = SNSService(self)
         from .events.service import EventsService

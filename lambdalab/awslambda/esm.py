@@ -40,6 +40,16 @@ from ..patterns import compile_pattern, matches
 from ..clock import EPOCH_UNIX
 from ..sqs import GONE
 
+#: stream-only keyword arguments of create()/update() -> their API names
+STREAM_PARAMETERS = {
+    "starting_position": "StartingPosition",
+    "starting_position_timestamp": "StartingPositionTimestamp",
+    "parallelization_factor": "ParallelizationFactor",
+    "maximum_retry_attempts": "MaximumRetryAttempts",
+    "maximum_record_age": "MaximumRecordAgeInSeconds",
+    "bisect_batch_on_function_error": "BisectBatchOnFunctionError",
+    "tumbling_window": "TumblingWindowInSeconds",
+    "destination_config": "DestinationConfig"}
 MAX_FILTERS = 5          # L/invocation-eventfiltering.html: 5 filters per mapping (default quota)
 RECORD_OVERHEAD = 600    # bytes of JSON around each record's body, for the 6 MB batch cap
 
@@ -103,6 +113,17 @@ class EventSourceMapping:
     # --- hooks for subclasses -------------------------------------------------------------
     def validate(self, fn, settings: dict) -> None:
         pass
+
+    def compile_filter(self, pattern):
+        return compile_pattern(pattern)
+
+    def configure(self, options: dict) -> None:
+        """Source-specific parameters (stream mappings take StartingPosition, ...)."""
+        if options:
+            names = ", ".join(sorted(STREAM_PARAMETERS[k] for k in options))
+            raise InvalidParameterValueException(
+                f"Unsupported parameters for an {self.kind.upper()} event source: {names}. "
+                "They apply to Kinesis and DynamoDB stream sources only.")
 
     def start(self) -> None:
         pass
@@ -443,17 +464,34 @@ class EventSourceMappings:
 
     def create(self, function, event_source_arn: str, *, batch_size=None,
                maximum_batching_window=None, enabled=True, function_response_types=None,
-               filter_criteria=None, maximum_concurrency=None) -> EventSourceMapping:
+               filter_criteria=None, maximum_concurrency=None,
+               **stream_options) -> EventSourceMapping:
         """CreateEventSourceMapping. ``function``: a name, ARN or Function; ``filter_criteria``:
-        ``{"Filters": [{"Pattern": "..."}]}``; ``maximum_concurrency``: ScalingConfig."""
+        ``{"Filters": [{"Pattern": "..."}]}``; ``maximum_concurrency``: ScalingConfig.
+        Stream sources (a Kinesis stream ARN) take ``starting_position`` (required),
+        ``starting_position_timestamp`` (lab seconds), ``parallelization_factor``,
+        ``maximum_retry_attempts``, ``maximum_record_age``, ``bisect_batch_on_function_error``,
+        ``tumbling_window`` and ``destination_config``
+        (see :mod:`lambdalab.awslambda.esm_streams`)."""
+        unknown = set(stream_options) - set(STREAM_PARAMETERS)
+        if unknown:
+            raise TypeError(f"unknown event source mapping settings: {sorted(unknown)}")
         fn = self.service.get(function if isinstance(function, str) else function.name)
         parts = parse_arn(event_source_arn or "")
         if not parts:
             raise InvalidParameterValueException(
                 f"Invalid EventSourceArn: {event_source_arn!r} is not an ARN.")
+        if parts["service"] == "kinesis":
+            return self._create_stream(fn, event_source_arn, batch_size=batch_size,
+                                       window=maximum_batching_window, enabled=enabled,
+                                       response_types=function_response_types,
+                                       filter_criteria=filter_criteria,
+                                       maximum_concurrency=maximum_concurrency,
+                                       options=stream_options)
         if parts["service"] != "sqs":
             raise InvalidParameterValueException(
-                f"lambdalab supports SQS event sources only so far (got {parts['service']}).")
+                f"lambdalab supports SQS and Kinesis event sources only so far "
+                f"(got {parts['service']}).")
         queue = self.lab.sqs.queues_by_arn.get(event_source_arn)
         if queue is None:
             raise InvalidParameterValueException(
@@ -470,7 +508,26 @@ class EventSourceMappings:
         self._configure(mapping, fn, batch_size=batch_size,
                         window=maximum_batching_window, enabled=enabled,
                         response_types=function_response_types, filter_criteria=filter_criteria,
-                        maximum_concurrency=maximum_concurrency)
+                        maximum_concurrency=maximum_concurrency, options=stream_options)
+        self.mappings[mapping.uuid] = mapping
+        if mapping.enabled:
+            mapping.start()
+        return mapping
+
+    def _create_stream(self, fn, source_arn, *, options, **settings) -> EventSourceMapping:
+        from .esm_streams import StreamMapping
+        stream = self.lab.kinesis.stream_by_arn(source_arn)
+        if stream is None:
+            raise InvalidParameterValueException(
+                f"Stream not found: {source_arn}. Create the stream first (or check its ARN).")
+        for other in self.mappings.values():
+            if other.source_arn == source_arn and other.function_name == fn.name:
+                raise ResourceConflictException(
+                    f"The event source arn (\" {source_arn} \") and function (\" {fn.name} \") "
+                    f"provided mapping already exists. Please update or delete the existing "
+                    f"mapping with UUID {other.uuid}")
+        mapping = StreamMapping(self, self.lab.ids.uuid(), fn, source_arn, stream)
+        self._configure(mapping, fn, options=options, **settings)
         self.mappings[mapping.uuid] = mapping
         if mapping.enabled:
             mapping.start()
@@ -478,7 +535,7 @@ class EventSourceMappings:
 
     def _configure(self, mapping, fn, *, batch_size=None, window=None, enabled=None,
                    response_types=None, filter_criteria=None, maximum_concurrency=None,
-                   clear_scaling=False) -> None:
+                   clear_scaling=False, options=None) -> None:
         settings = {}
         if batch_size is not None:
             settings["batch_size"] = _int_param("BatchSize", batch_size, facts.ESM_SQS_BATCH_SIZE)
@@ -496,7 +553,7 @@ class EventSourceMappings:
             if len(filters) > MAX_FILTERS:
                 raise InvalidParameterValueException(
                     f"The number of filters ({len(filters)}) exceeds the limit of {MAX_FILTERS}.")
-            compiled = [compile_pattern(f.get("Pattern", "")) for f in filters]
+            compiled = [mapping.compile_filter(f.get("Pattern", "")) for f in filters]
             settings["filters"] = compiled
             settings["filter_criteria"] = {"Filters": [{"Pattern": f["Pattern"]}
                                                        for f in filters]} if filters else None
@@ -505,6 +562,7 @@ class EventSourceMappings:
                                                          maximum_concurrency,
                                                          facts.ESM_MAXIMUM_CONCURRENCY)
         mapping.validate(fn, settings)
+        mapping.configure(dict(options or {}))
         for key, value in settings.items():
             setattr(mapping, key, value)
         if clear_scaling:
@@ -525,7 +583,8 @@ class EventSourceMappings:
 
     def update(self, uuid: str, *, function=None, batch_size=None, maximum_batching_window=None,
                enabled=None, function_response_types=None, filter_criteria=None,
-               maximum_concurrency=None, clear_scaling=False) -> EventSourceMapping:
+               maximum_concurrency=None, clear_scaling=False,
+               **stream_options) -> EventSourceMapping:
         """UpdateEventSourceMapping; ``enabled=False`` stops polling (batches in flight
         finish), ``enabled=True`` resumes."""
         mapping = self.get(uuid)
@@ -536,7 +595,8 @@ class EventSourceMappings:
         self._configure(mapping, fn, batch_size=batch_size, window=maximum_batching_window,
                         enabled=enabled, response_types=function_response_types,
                         filter_criteria=filter_criteria,
-                        maximum_concurrency=maximum_concurrency, clear_scaling=clear_scaling)
+                        maximum_concurrency=maximum_concurrency, clear_scaling=clear_scaling,
+                        options=stream_options)
         mapping.function_name, mapping.function_arn = fn.name, fn.arn
         if was and not mapping.enabled:
             mapping.stop()

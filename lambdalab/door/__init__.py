@@ -21,11 +21,11 @@ from botocore.awsrequest import AWSResponse
 
 from ..errors import AWSError, LabError
 from ..vtime import VirtualTime
-from . import awslambda, sqs
+from . import awslambda, kinesis, sqs
 from . import cloudwatch, logs
 
 #: service_id (hyphenized, as botocore names events) -> adapter module with OPERATIONS
-ADAPTERS = {"lambda": awslambda, "sqs": sqs}
+ADAPTERS = {"lambda": awslambda, "kinesis": kinesis, "sqs": sqs}
 ADAPTERS["cloudwatch-logs"] = logs             # CloudWatch Logs: /aws/lambda/<function>
 from . import sns as sns_door  # noqa: E402
 ADAPTERS["sns"] = sns_door                     # SNS: lambdalab/door/sns.py

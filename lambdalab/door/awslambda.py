@@ -233,6 +233,15 @@ def get_account_settings(lab, p):
                          "FunctionCount": len(functions)}}
 
 
+_STREAM_ARGS = {"StartingPosition": "starting_position",
+                "ParallelizationFactor": "parallelization_factor",
+                "MaximumRetryAttempts": "maximum_retry_attempts",
+                "MaximumRecordAgeInSeconds": "maximum_record_age",
+                "BisectBatchOnFunctionError": "bisect_batch_on_function_error",
+                "TumblingWindowInSeconds": "tumbling_window",
+                "DestinationConfig": "destination_config"}
+
+
 def _mapping_args(p):
     args = {}
     if "BatchSize" in p:
@@ -245,6 +254,12 @@ def _mapping_args(p):
         args["function_response_types"] = p["FunctionResponseTypes"]
     if "FilterCriteria" in p:
         args["filter_criteria"] = p["FilterCriteria"]
+    for name, key in _STREAM_ARGS.items():
+        if name in p:
+            args[key] = p[name]
+    if "StartingPositionTimestamp" in p:
+        from .kinesis import _lab_seconds
+        args["starting_position_timestamp"] = _lab_seconds(p["StartingPositionTimestamp"])
     if "ScalingConfig" in p:
         if p["ScalingConfig"].get("MaximumConcurrency") is None:
             args["clear_scaling"] = True

@@ -2,6 +2,7 @@
 from .figures import (concurrency, concurrency_steps, cost_breakdown, cost_curves, latency,
                       outcomes, power_tuning, timeline)
 from .panels import explore, redraw, slider
+from .queues import batch_sizes, message_latency, poller_concurrency, queue_dashboard, queue_depth
 from .style import COLORS
 
 
@@ -11,6 +12,7 @@ def setup() -> None:
     pio.renderers.default = "plotly_mimetype+notebook_connected"
 
 
-__all__ = ["COLORS", "concurrency", "concurrency_steps", "cost_breakdown", "cost_curves",
-           "explore", "latency", "outcomes", "power_tuning", "redraw", "setup", "slider",
+__all__ = ["COLORS", "batch_sizes", "concurrency", "concurrency_steps", "cost_breakdown",
+           "cost_curves", "explore", "latency", "message_latency", "outcomes", "poller_concurrency",
+           "power_tuning", "queue_dashboard", "queue_depth", "redraw", "setup", "slider",
            "timeline"]

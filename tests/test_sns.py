@@ -578,3 +578,22 @@ def test_an_outage_can_be_ended_early(lab):
     lab.run()
     note = lab.sns.notifications[0]
     assert note.outcome == "delivered" and 30 <= note.ended <= 52   # the next 20 s retry
+
+
+def test_outcomes_frame_has_one_row_per_message_and_subscription(lab):
+    topic = lab.sns.create_topic("t")
+    ok = lab.sqs.create_queue("ok")
+    gone = lab.sqs.create_queue("gone")
+    lab.sns.subscribe(topic, "sqs", ok, filter_policy={"kind": ["a"]})
+    lab.sns.subscribe(topic, "sqs", gone)
+    lab.sqs.delete_queue(gone)
+    lab.sns.publish(topic, "1", message_attributes={"kind": "a"})
+    lab.sns.publish(topic, "2", message_attributes={"kind": "b"})
+    frame = lab.sns.outcomes(topic)
+    assert list(frame["outcome"]) == ["delivered", "failed", "filtered", "failed"]
+    assert list(frame["attempts"]) == [1, 1, 0, 1]
+    assert frame["error"].iloc[1].startswith("the queue arn:aws:sqs:")
+    metrics = lab.sns.metrics(topic)
+    assert metrics[["NumberOfMessagesPublished", "NumberOfNotificationsDelivered",
+                    "NumberOfNotificationsFailed", "NumberOfNotificationsFilteredOut"]
+                   ].iloc[0].tolist() == [2, 1, 2, 1]

@@ -202,7 +202,7 @@ class KinesisService:
                 f"Records size exceeds 5 MB limit: the request holds {total} bytes. Send "
                 "fewer records per PutRecords call.")
         t = self.lab.t
-        results, failed = [], 0
+        results, failed, touched = [], 0, {}
         for data, key, explicit in checked:
             shard = stream.shard_for(key, explicit)
             if stream.write_limits and shard.over_limit(t, len(data) + len(key)):
@@ -210,8 +210,11 @@ class KinesisService:
                 results.append({"ErrorCode": "ProvisionedThroughputExceededException",
                                 "ErrorMessage": self._rate_message(stream, shard)})
                 continue
-            record = shard.append(key, data, t)
+            record = shard.append(key, data, t, notify=False)
+            touched[shard.index] = shard
             results.append({"SequenceNumber": record.sequence, "ShardId": shard.id})
+        for shard in touched.values():
+            shard.notify()
         return {"FailedRecordCount": failed, "Records": results, "EncryptionType": "NONE"}
 
     # --- reading ------------------------------------------------------------------------

@@ -88,7 +88,9 @@ class Shard:
         return used_records + 1 > facts.KINESIS_SHARD_WRITE_RECORDS or \
             used_bytes + size > facts.KINESIS_SHARD_WRITE_BYTES
 
-    def append(self, key: str, data: bytes, t: float) -> Record:
+    def append(self, key: str, data: bytes, t: float, notify: bool = True) -> Record:
+        """Add a record at lab time ``t``; ``notify=False`` leaves telling the listeners
+        (:meth:`notify`) to the caller, once for many records."""
         self.count += 1
         record = Record(self.count, str(self.prefix + self.count), key, data, t)
         self.records.append(record)
@@ -99,9 +101,14 @@ class Shard:
         self._window = (second, used_bytes + record.size, used_records + 1)
         if len(self.records) > 4096 and self.records[0].arrival < t - self.stream.retention:
             self.trim(t)
+        if notify:
+            for listener in self.listeners:
+                listener.poke()
+        return record
+
+    def notify(self) -> None:
         for listener in self.listeners:
             listener.poke()
-        return record
 
     # --- reading ------------------------------------------------------------------------
     def trim(self, t: float) -> None:

@@ -232,3 +232,26 @@ def test_alarm_on_queue_depth_insufficient_data_then_alarm(lab):
     # at 2 min both periods breach: ALARM
     assert [(t, new) for t, _, new, _ in alarm.history] == [(60, "OK"), (120, "ALARM")]
     assert len(lab.deliveries_to(TOPIC)) == 1
+
+
+def test_sns_metrics_per_topic(lab):
+    topic = lab.sns.create_topic("news")
+    lab.sns.subscribe(topic.arn, "sqs", lab.sqs.create_queue("reader").arn)
+    lab.sns.publish(topic, "one")
+    lab.run("90s")
+    lab.sns.publish(topic, "two")
+    lab.run("1m")
+    with lab.aws():
+        cw = boto3.client("cloudwatch")
+        points = cw.get_metric_statistics(
+            Namespace="AWS/SNS", MetricName="NumberOfMessagesPublished",
+            Dimensions=[{"Name": "TopicName", "Value": "news"}],
+            StartTime=lab.clock.to_datetime(0), EndTime=lab.now, Period=60,
+            Statistics=["Sum"])["Datapoints"]
+        assert sorted((d["Timestamp"], d["Sum"]) for d in points) == [
+            (lab.clock.to_datetime(0), 1.0), (lab.clock.to_datetime(60), 1.0)]
+        listed = cw.list_metrics(Namespace="AWS/SNS")["Metrics"]
+    assert {m["MetricName"] for m in listed} >= {"NumberOfMessagesPublished",
+                                                 "NumberOfNotificationsDelivered"}
+    frame = lab.sns.metrics("news")
+    assert frame.NumberOfMessagesPublished.sum() == 2

@@ -216,3 +216,66 @@ def test_versioned_bucket_delete_marker_and_version_ids(lab):
     assert records[0]["s3"]["object"]["versionId"] == version
     assert records[2]["s3"]["object"]["versionId"] == version
     assert records[1]["s3"]["object"]["versionId"] not in (None, version)
+
+
+def test_s3_to_sqs_to_lambda_event_validates(lab):
+    """The SQS event a function receives wraps the S3 event as the message body."""
+    from aws_lambda_powertools.utilities.parser.models import S3SqsEventNotificationModel
+    queue = lab.sqs.get("uploads-queue")
+    seen = []
+
+    @lab.function(duration="20ms")
+    def consumer(event, context):
+        seen.append(event)
+
+    with lab.aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        configure(s3, QueueConfigurations=[{"QueueArn": queue.arn,
+                                            "Events": ["s3:ObjectCreated:*"]}])
+        queue.purge()                               # drop S3's s3:TestEvent
+        s3.put_object(Bucket=BUCKET, Key="reports/q1.csv", Body=b"a,b")
+    lab.awslambda.create_event_source_mapping(consumer, queue.arn)
+    lab.run("1m")
+    (event,) = seen
+    model = S3SqsEventNotificationModel(**event)
+    (inner,) = model.Records[0].body.Records
+    assert inner.s3.object.key == "reports/q1.csv" and inner.eventName == "ObjectCreated:Put"
+
+
+def test_eventbridge_rule_routes_s3_events_to_a_function(lab):
+    """EventBridge-enabled bucket -> default bus -> rule -> function; the handler's event
+    validates with powertools' S3EventNotificationEventBridgeModel, and AWS/Events metrics
+    count the rule's invocations."""
+    got = []
+
+    @lab.function(duration="20ms")
+    def on_upload(event, context):
+        got.append(event)
+
+    with lab.aws():
+        boto3.client("lambda").add_permission(
+            FunctionName="on_upload", StatementId="eb", Action="lambda:InvokeFunction",
+            Principal="events.amazonaws.com")
+        events = boto3.client("events")
+        events.put_rule(Name="uploads", EventPattern=json.dumps({
+            "source": ["aws.s3"], "detail-type": ["Object Created"],
+            "detail": {"bucket": {"name": [BUCKET]}}}))
+        events.put_targets(Rule="uploads", Targets=[{"Id": "fn", "Arn": on_upload.arn}])
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        configure(s3, EventBridgeConfiguration={})
+        s3.put_object(Bucket=BUCKET, Key="a b.png", Body=b"png")
+        s3.delete_object(Bucket=BUCKET, Key="a b.png")           # not matched by the rule
+    lab.run("2m")
+    (event,) = got
+    model = S3EventNotificationEventBridgeModel(**event)
+    assert model.detail.object.key == "a b.png"                 # not URL-encoded here
+    assert model.detail.reason == "PutObject"
+    with lab.aws():
+        points = boto3.client("cloudwatch").get_metric_statistics(
+            Namespace="AWS/Events", MetricName="Invocations",
+            Dimensions=[{"Name": "RuleName", "Value": "uploads"}],
+            StartTime=lab.clock.to_datetime(0), EndTime=lab.now, Period=60,
+            Statistics=["Sum"])["Datapoints"]
+    assert sum(d["Sum"] for d in points) == 1

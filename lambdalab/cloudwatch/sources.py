@@ -9,8 +9,8 @@ A source answers two questions:
   on AWS); gauges give one sample per ``period`` bucket, already reduced the way AWS publishes
   them (``Maximum`` concurrency, the queue depth at the end of the minute).
 
-Other services plug in by adding to :data:`SOURCES` (``"AWS/SNS": module`` with ``names``,
-``samples`` and ``UNITS``).
+Other services plug in by adding to :data:`SOURCES` (``"AWS/Events": source`` with
+``names``, ``samples`` and ``UNITS``).
 
 Metric names and units: AWS/Lambda https://docs.aws.amazon.com/lambda/latest/dg/
 monitoring-metrics-types.html; AWS/SQS https://docs.aws.amazon.com/AWSSimpleQueueService/
@@ -121,8 +121,60 @@ class _SQS:
                 for metric in self.UNITS]
 
 
+class _SNS:
+    """``AWS/SNS`` per topic (``TopicName``): one sample per counted event (``lab.sns.events``,
+    SNS/sns-monitoring-using-cloudwatch.html)."""
+
+    @property
+    def UNITS(self):
+        from ..sns.delivery import METRIC_NAMES
+        return {name: "Count" for name in METRIC_NAMES}
+
+    def samples(self, lab, metric, dimensions, period):
+        sns = getattr(lab, "sns", None)
+        if sns is None or set(dimensions) != {"TopicName"} or metric not in self.UNITS:
+            return []
+        code = list(self.UNITS).index(metric)
+        topic = dimensions["TopicName"]
+        return [(t, 1.0) for t, name, c in sns.events if c == code and name == topic]
+
+    def names(self, lab):
+        sns = getattr(lab, "sns", None)
+        names = list(self.UNITS)
+        seen = sorted({(names[c], topic) for _, topic, c in sns.events}) if sns else []
+        return [(metric, {"TopicName": topic}) for metric, topic in seen]
+
+
+class _Events:
+    """``AWS/Events`` per rule: ``RuleName`` for rules on the default bus, ``EventBusName`` and
+    ``RuleName`` for rules on a custom bus (EB/eb-monitoring.html); one sample per counted
+    event (``lab.events.records``)."""
+
+    @property
+    def UNITS(self):
+        from ..events.service import METRICS
+        return {name: "Count" for name in METRICS}
+
+    def samples(self, lab, metric, dimensions, period):
+        events = getattr(lab, "events", None)
+        if events is None or metric not in self.UNITS or "RuleName" not in dimensions or \
+                set(dimensions) - {"RuleName", "EventBusName"}:
+            return []
+        bus = dimensions.get("EventBusName", "default")
+        rule = dimensions["RuleName"]
+        return [(t, 1.0) for t, b, name, m in events.records
+                if m == metric and name == rule and b == bus]
+
+    def names(self, lab):
+        events = getattr(lab, "events", None)
+        seen = sorted({(m, b, name) for _, b, name, m in events.records}) if events else []
+        return [(m, {"RuleName": name} if b == "default" else
+                 {"EventBusName": b, "RuleName": name}) for m, b, name in seen]
+
+
 #: namespace -> source
-SOURCES = {"AWS/Lambda": _Lambda(), "AWS/SQS": _SQS()}
+SOURCES = {"AWS/Lambda": _Lambda(), "AWS/SQS": _SQS(), "AWS/SNS": _SNS(),
+           "AWS/Events": _Events()}
 
 
 def unit(namespace: str, metric: str) -> str | None:

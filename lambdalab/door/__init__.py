@@ -33,6 +33,8 @@ ADAPTERS["cloudwatch"] = cloudwatch            # CloudWatch metrics and alarms
 
 from . import events as events_door  # noqa: E402
 ADAPTERS["eventbridge"] = events_door        # EventBridge: lambdalab/door/events.py
+from . import scheduler as scheduler_door  # noqa: E402
+ADAPTERS["scheduler"] = scheduler_door     # EventBridge Scheduler: lambdalab/door/scheduler.py
 
 _lock = threading.Lock()
 _active: list["Door"] = []        # open doors, innermost last

@@ -116,3 +116,45 @@ OPERATIONS = {
     "DescribeEventBus": describe_event_bus, "ListEventBuses": list_event_buses,
     "TestEventPattern": test_event_pattern,
 }
+
+
+# --- archives and replays -------------------------------------------------------------------
+def create_archive(lab, p):
+    a = lab.events.create_archive(p["ArchiveName"], p["EventSourceArn"], p.get("EventPattern"),
+                                  p.get("RetentionDays") or 0, p.get("Description"))
+    return 200, {"ArchiveArn": a.arn, "State": "ENABLED",
+                 "CreationTime": lab.clock.to_datetime(a.created)}
+
+
+def describe_archive(lab, p):
+    a = lab.events.archive(p["ArchiveName"])
+    a.expire(lab.t)
+    return 200, a.describe(lab.clock.to_datetime)
+
+
+def list_archives(lab, p):
+    items = [a.describe(lab.clock.to_datetime) for name, a in sorted(lab.events.archives.items())
+             if name.startswith(p.get("NamePrefix") or "")
+             and (not p.get("EventSourceArn") or a.bus.arn == p["EventSourceArn"])]
+    return 200, _page(items, p, "Archives")
+
+
+def delete_archive(lab, p):
+    lab.events.delete_archive(p["ArchiveName"])
+    return 200, {}
+
+
+def start_replay(lab, p):
+    r = lab.events.start_replay(p["ReplayName"], p["EventSourceArn"], p["EventStartTime"],
+                                p["EventEndTime"], p.get("Destination") or {})
+    return 200, {"ReplayArn": r.arn, "State": "STARTING",
+                 "ReplayStartTime": lab.clock.to_datetime(r.started)}
+
+
+def describe_replay(lab, p):
+    return 200, lab.events.replay(p["ReplayName"]).describe(lab.clock.to_datetime)
+
+
+OPERATIONS.update({"CreateArchive": create_archive, "DescribeArchive": describe_archive,
+                   "ListArchives": list_archives, "DeleteArchive": delete_archive,
+                   "StartReplay": start_replay, "DescribeReplay": describe_replay})

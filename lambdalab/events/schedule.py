@@ -47,8 +47,9 @@ class Rate:
         self.expression = expression
         self.seconds = seconds
 
-    def next_after(self, t: float, start: float) -> float:
-        """The first fire time strictly after lab time ``t`` for a schedule created at ``start``."""
+    def next_after(self, t: float, start: float, tz=None) -> float:
+        """The first fire time strictly after lab time ``t`` for a schedule created at ``start``
+        (``tz`` does not matter for rates)."""
         n = int((t - start) // self.seconds) + 1
         return start + n * self.seconds
 
@@ -163,10 +164,29 @@ class Cron:
         return weekday in self.dow[1]
 
     # -- next fire ---------------------------------------------------------------------------
-    def next_after(self, t: float, start: float = 0.0) -> float | None:
-        """The first fire time strictly after lab time ``t`` (None past the year 2199)."""
-        moment = EPOCH + timedelta(seconds=t)
-        # the next whole minute strictly after t
+    def next_after(self, t: float, start: float = 0.0, tz=None) -> float | None:
+        """The first fire time strictly after lab time ``t`` (None past the year 2199).
+
+        ``tz`` (a ``zoneinfo.ZoneInfo``, EventBridge Scheduler only) reads the fields as wall
+        time in that zone: a wall time skipped by a daylight-saving change fires at the same
+        offset after the change, a repeated one fires once (the first)."""
+        if tz is None:
+            found = self._next_wall(EPOCH + timedelta(seconds=t))
+            return None if found is None else (found - EPOCH).total_seconds()
+        local = (EPOCH + timedelta(seconds=t)).astimezone(tz).replace(tzinfo=None)
+        while True:
+            found = self._next_wall(local)
+            if found is None:
+                return None
+            fire = (found.replace(tzinfo=tz) - EPOCH).total_seconds()
+            if fire > t:
+                return fire
+            local = found
+
+    def _next_wall(self, moment: datetime):
+        """The first matching minute strictly after ``moment`` (same tzinfo), or None."""
+        tzinfo = moment.tzinfo
+        # the next whole minute strictly after the moment
         moment = moment.replace(second=0, microsecond=0) + timedelta(minutes=1)
         y, m, d = moment.year, moment.month, moment.day
         hh, mm = moment.hour, moment.minute
@@ -188,8 +208,7 @@ class Cron:
             if self._day_matches(y, m, d):
                 hit = self._time_at_or_after(hh, mm)
                 if hit is not None:
-                    at = datetime(y, m, d, hit[0], hit[1], tzinfo=timezone.utc)
-                    return (at - EPOCH).total_seconds()
+                    return datetime(y, m, d, hit[0], hit[1], tzinfo=tzinfo)
             d, hh, mm = d + 1, 0, 0
         return None
 

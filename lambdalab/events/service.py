@@ -59,8 +59,13 @@ class EventsService:
         self.records: list[tuple] = []        # (t, bus, rule, metric): metric facts
         self.lines: list[tuple[float, str]] = []
         self.outages: dict[str, tuple[float, str]] = {}
+        self.archives: dict = {}              # name -> archive.Archive
+        self.replays: dict = {}               # name -> archive.Replay
         self._create_bus("default")
         lab.receivers["events"] = self._receive
+        # EventBridge Scheduler shares this service's delivery machinery: lab.scheduler
+        from .scheduler import SchedulerService
+        lab.scheduler = SchedulerService(lab, self)
 
     # --- buses ------------------------------------------------------------------------------
     def _create_bus(self, name: str, description: str | None = None) -> EventBus:
@@ -300,12 +305,17 @@ class EventsService:
         self.lab.clock.at(self.lab.clock.t, self.route, bus, event, None)
         return event
 
-    def route(self, bus: EventBus, event: dict, text: str | None = None) -> int:
-        """Deliver one event to the targets of every enabled rule on ``bus`` it matches."""
+    def route(self, bus: EventBus, event: dict, text: str | None = None,
+              only: list | None = None) -> int:
+        """Deliver one event to the targets of every enabled rule on ``bus`` it matches
+        (``only``: just these rules, for a replay's FilterArns); archives of the bus keep it."""
         text = text if text is not None else json.dumps(event, ensure_ascii=False)
         self.events.append(event)
+        for archive in self.archives.values():
+            if archive.bus is bus:
+                archive.keep(self.lab.clock.t, event)
         matched = 0
-        for rule in list(bus.rules.values()):
+        for rule in list(bus.rules.values()) if only is None else only:
             if not rule.enabled or rule.pattern is None or not rule.pattern.matches(event):
                 continue
             matched += 1
@@ -347,6 +357,35 @@ class EventsService:
                      "resources": resources,
                      "detail": event if isinstance(event, dict) else {"body": body}}
         self.lab.clock.at(self.lab.clock.t, self.route, bus, event, None)
+
+    # --- archives and replays (lambdalab.events.archive) ----------------------------------
+    def create_archive(self, name, source_arn, event_pattern=None, retention_days=0,
+                       description=None):
+        """CreateArchive: keep the events arriving on a bus (``source_arn``)."""
+        from .archive import create_archive
+        return create_archive(self, name, source_arn, event_pattern, retention_days, description)
+
+    def archive(self, name):
+        found = self.archives.get(name)
+        if found is None:
+            raise ResourceNotFoundException(f"Archive {name} does not exist.")
+        return found
+
+    def delete_archive(self, name) -> None:
+        del self.archives[self.archive(name).name]
+
+    def start_replay(self, name, archive_arn, start, end, destination):
+        """StartReplay: send archived events from ``start`` to ``end`` (datetimes or lab
+        seconds) to ``destination`` ({"Arn": bus ARN, "FilterArns": [rule ARNs]})."""
+        from .archive import start_replay
+        return start_replay(self, name, archive_arn, _seconds(start), _seconds(end),
+                            destination)
+
+    def replay(self, name):
+        found = self.replays.get(name)
+        if found is None:
+            raise ResourceNotFoundException(f"Replay {name} does not exist.")
+        return found
 
     # --- schedules --------------------------------------------------------------------------
     def _reschedule(self, rule: Rule) -> None:
@@ -403,7 +442,8 @@ class EventsService:
         bus_name = self.bus(event_bus).name if event_bus or rule else None
         columns = {m: np.zeros(n, dtype=np.int64) for m in METRICS}
         for t, bus, name, metric in self.records:
-            if (rule is None or name == rule) and (bus_name is None or bus == bus_name):
+            if (rule is None or name == rule) and (bus == bus_name if bus_name is not None
+                                                   else bus != "scheduler"):
                 columns[metric][min(int(t // step), n - 1)] += 1
         frame = pd.DataFrame(columns)
         frame.index = pd.DatetimeIndex([EPOCH + pd.Timedelta(seconds=i * step)
@@ -427,6 +467,17 @@ class EventsService:
                 f"Parameter Event is not valid. Reason: missing {', '.join(missing)} (the event "
                 "needs id, account, source, time, region, resources and detail-type).")
         return compiled.matches(event)
+
+
+def _seconds(value) -> float:
+    """Lab seconds from a datetime, an ISO string or lab seconds."""
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return (value - EPOCH).total_seconds()
 
 
 class _EntryError(Exception):

@@ -76,7 +76,10 @@ def _lambda(service, inv: Invocation) -> None:
     fn = lab.awslambda.functions.get(fn_name) if fn_name else None
     if fn is None:
         raise TargetFailure("NO_RESOURCE", f"Function not found: {arn}")
-    if not lab.awslambda.allows(fn.name, "events.amazonaws.com", inv.rule.arn):
+    # EventBridge Scheduler invokes with its execution role (RoleArn); rules need the
+    # function's resource-based permission
+    if not getattr(inv.rule, "uses_role", False) and \
+            not lab.awslambda.allows(fn.name, "events.amazonaws.com", inv.rule.arn):
         raise TargetFailure(
             "NO_PERMISSIONS",
             f"The resource-based policy of {fn.name} does not allow events.amazonaws.com to "
@@ -160,7 +163,7 @@ def attempt(service, inv: Invocation) -> None:
         deliver_once(service, inv)
     except TargetFailure as failure:
         inv.error = failure
-        service.log(f"rule {inv.rule.name} target {inv.target['Id']}: attempt {inv.attempts} "
+        service.log(f"rule {inv.rule.name} target {inv.target.get('Id', '-')}: attempt {inv.attempts} "
                     f"failed: {failure}")
         policy = inv.target.get("RetryPolicy") or {}
         max_retries = policy.get("MaximumRetryAttempts", facts.EVENTS_RETRY_ATTEMPTS.default)
@@ -190,18 +193,21 @@ def finish(service, inv: Invocation, failed: bool, condition: str | None) -> Non
     dlq = (inv.target.get("DeadLetterConfig") or {}).get("Arn")
     error = inv.error
     if dlq is None:
-        service.log(f"rule {inv.rule.name} target {inv.target['Id']}: event {inv.event['id']} "
+        service.log(f"rule {inv.rule.name} target {inv.target.get('Id', '-')}: event {inv.event['id']} "
                     f"dropped after {inv.attempts} attempt(s) ({error.code}; no dead-letter queue)")
         return
 
     def attr(value) -> dict:
         return {"DataType": "String", "StringValue": str(value)}
 
-    attributes = {"RULE_ARN": attr(rule_arn), "TARGET_ARN": attr(inv.target["Arn"]),
-                  "ERROR_CODE": attr(error.code), "ERROR_MESSAGE": attr(error.message)}
-    if condition is not None:
-        attributes["EXHAUSTED_RETRY_CONDITION"] = attr(condition)
-    attributes["RETRY_ATTEMPTS"] = attr(inv.attempts - 1)
+    if hasattr(inv.rule, "dlq_attributes"):          # EventBridge Scheduler
+        attributes = inv.rule.dlq_attributes(inv, condition)
+    else:                                            # EB/eb-rule-dlq.html
+        attributes = {"RULE_ARN": attr(rule_arn), "TARGET_ARN": attr(inv.target["Arn"]),
+                      "ERROR_CODE": attr(error.code), "ERROR_MESSAGE": attr(error.message)}
+        if condition is not None:
+            attributes["EXHAUSTED_RETRY_CONDITION"] = attr(condition)
+        attributes["RETRY_ATTEMPTS"] = attr(inv.attempts - 1)
     queue = lab.sqs.queues_by_arn.get(dlq)
     record = Delivery(lab.t, rule_arn, dlq, "dlq", inv.event_json, attributes)
     lab.deliveries.append(record)
@@ -214,9 +220,9 @@ def finish(service, inv: Invocation, failed: bool, condition: str | None) -> Non
             record.ok, record.error = False, str(exc)
     if record.ok:
         service.count("InvocationsSentToDlq", inv.rule)
-        service.log(f"rule {inv.rule.name} target {inv.target['Id']}: event {inv.event['id']} "
+        service.log(f"rule {inv.rule.name} target {inv.target.get('Id', '-')}: event {inv.event['id']} "
                     f"sent to {dlq} ({error.code})")
     else:
         service.count("InvocationsFailedToBeSentToDlq", inv.rule)
-        service.log(f"rule {inv.rule.name} target {inv.target['Id']}: event {inv.event['id']} "
+        service.log(f"rule {inv.rule.name} target {inv.target.get('Id', '-')}: event {inv.event['id']} "
                     f"could not be sent to {dlq}: {record.error}")

@@ -110,6 +110,10 @@ def test_failures_retry_and_reach_the_dlq(lab):
     [m] = dlq.receive(10, message_attribute_names=["All"])
     assert m["Body"] == '{"a": 1}'
     assert m["MessageAttributes"]["X-Amz-Scheduler-Error-Code"]["StringValue"] == "NO_RESOURCE"
+    # Scheduler deliveries are not AWS/Events rule metrics
+    assert lab.events.records == []
+    assert [r[3] for r in lab.scheduler.records] == [
+        "Invocations", "FailedInvocations", "DeadLetterInvocations", "InvocationsSentToDlq"]
 
 
 @pytest.mark.parametrize("kwargs,match", [

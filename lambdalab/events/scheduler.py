@@ -117,6 +117,8 @@ class SchedulerService:
         self.schedules: dict[tuple[str, str], Schedule] = {}
         self.rng = random.Random(f"lambdalab-scheduler-{lab.seed}")   # flexible windows
         self.invocations: list = []
+        # (t, "scheduler", schedule name, metric): delivery facts, kept apart from AWS/Events
+        self.records: list[tuple] = []
 
     def create_schedule(self, name, schedule_expression, target, *, flexible_time_window=None,
                         group="default", timezone_name=None, start_date=None, end_date=None,
@@ -135,6 +137,7 @@ class SchedulerService:
         if existing is None and update:
             raise ResourceNotFoundException(f"Schedule {name} does not exist.")
         s = existing or Schedule(name, group, self.lab.arn("scheduler", f"schedule/{group}/{name}"))
+        s.metric_records = self.records
         tz_name = timezone_name or "UTC"
         try:
             tz = ZoneInfo(tz_name)

@@ -421,7 +421,10 @@ class EventsService:
         self.outages[target_arn] = (self.lab.t + parse_duration(duration), code)
 
     def count(self, metric: str, rule: Rule) -> None:
-        self.records.append((self.lab.clock.t, rule.bus.name, rule.name, metric))
+        # a Scheduler schedule keeps its own records (they are not AWS/Events metrics)
+        records = getattr(rule, "metric_records", None)
+        (self.records if records is None else records).append(
+            (self.lab.clock.t, rule.bus.name, rule.name, metric))
 
     def log(self, line: str) -> None:
         self.lines.append((self.lab.clock.t, line))

@@ -255,3 +255,50 @@ def test_sns_metrics_per_topic(lab):
                                                  "NumberOfNotificationsDelivered"}
     frame = lab.sns.metrics("news")
     assert frame.NumberOfMessagesPublished.sum() == 2
+
+
+def test_the_aws_cli_reads_metrics_and_logs(lab):
+    """The CLI passes timestamps as typed (ISO 8601 or epoch seconds); both are read."""
+    from lambdalab.cli import aws
+    lab.awslambda.get("worker").invoke({})
+    for start, end in (("2026-01-01T00:00:00Z", "2026-01-01T01:00:00Z"),
+                       ("1767225600", "1767229200")):
+        out = aws(f"cloudwatch get-metric-statistics --namespace AWS/Lambda --metric-name "
+                  f"Invocations --start-time {start} --end-time {end} --period 60 "
+                  "--statistics Sum", lab=lab)
+        assert out.exit_code == 0, out.stderr
+        assert out.json()["Datapoints"] == [
+            {"Timestamp": "2026-01-01T00:00:00+00:00", "Sum": 1.0, "Unit": "Count"}]
+    logs = aws("logs filter-log-events --log-group-name /aws/lambda/worker "
+               "--filter-pattern REPORT", lab=lab)
+    assert logs.exit_code == 0, logs.stderr
+    (event,) = logs.json()["events"]
+    assert event["message"].startswith("REPORT RequestId: ")
+
+
+def test_windowed_queries_agree_with_a_full_scan(lab):
+    """Sources bisect the attempt list around the asked window; calls made from inside a
+    handler start at the handler's later time, so the list is only nearly sorted."""
+    from lambdalab.cloudwatch import sources
+
+    @lab.function(duration="1s")
+    def outer(event, context):
+        import time as _time
+        _time.sleep(30)
+        lab.awslambda.get("worker").invoke({})       # starts 30 s into outer's run
+        return None
+
+    fn = lab.awslambda.get("worker")
+    for second in range(0, 300, 7):
+        invoke_at(lab, fn, second, [{}])
+        if second % 21 == 0:
+            lab.awslambda.get("outer").invoke({}, invocation_type="Event")
+    lab.run("2m")
+    cw = lab.cloudwatch if "cloudwatch" in lab.__dict__ else __import__(
+        "lambdalab.cloudwatch", fromlist=["of"]).of(lab)
+    full = sources.samples(lab, "AWS/Lambda", "Invocations", {"FunctionName": "worker"}, 60.0)
+    for start in range(0, 360, 60):
+        got = cw.statistics("AWS/Lambda", "Invocations", {"FunctionName": "worker"},
+                            start, start + 60, 60, ["SampleCount"])
+        expected = sum(1 for t, _ in full if start <= t < start + 60)
+        assert (got[0][1]["SampleCount"] if got else 0) == expected

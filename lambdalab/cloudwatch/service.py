@@ -52,8 +52,8 @@ class CloudWatch:
         if end <= start:
             raise InvalidParameterValue(
                 "The parameter StartTime must be less than the parameter EndTime.")
-        data = buckets(sources.samples(self.lab, namespace, metric, dimensions, step),
-                       start, end, step)
+        data = buckets(sources.samples(self.lab, namespace, metric, dimensions, step,
+                                       start, end), start, end, step)
         return [(index * step, {s: data[index].get(s) for s in stats}) for index in sorted(data)]
 
     def list_metrics(self, namespace=None, metric=None, dimensions=()) -> list[tuple]:

@@ -18,6 +18,8 @@ latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html.
 """
 from __future__ import annotations
 
+from bisect import bisect_left
+
 import numpy as np
 
 from ..errors import AWSError
@@ -41,12 +43,17 @@ class _Lambda:
             return dimensions["FunctionName"], True
         return None, False      # Resource, ExecutedVersion, ...: not published by the lab
 
-    def samples(self, lab, metric, dimensions, period):
+    def samples(self, lab, metric, dimensions, period, start=None, end=None):
         name, known = self._function(dimensions)
         if not known or metric not in self.UNITS:
             return []
         svc = lab.awslambda
-        attempts = [a for a in svc.attempts if name is None or a.function == name]
+        attempts = _window(svc.attempts, start, end)
+        if start is not None and metric not in self.GAUGES:
+            # every other Lambda metric is sampled at the attempt's start: filter exactly
+            stop = float("inf") if end is None else end
+            attempts = [a for a in attempts if start <= a.start < stop]
+        attempts = [a for a in attempts if name is None or a.function == name]
         ran = [a for a in attempts if a.outcome != "throttled"]
         if metric == "Invocations":
             return [(a.start, 1.0) for a in ran]
@@ -83,6 +90,25 @@ class _Lambda:
         return out
 
 
+# Attempts are recorded in start order, except that a call made from inside a handler starts at
+# the handler's own (later) time: look this far around a window, then filter exactly.
+_SKEW = 900.0 + 60.0      # a maximum timeout (L/configuration-timeout.html) and a margin
+
+
+def _window(attempts, start, end):
+    """The attempts that can matter for samples in [start, end): a bisected slice, so alarms on
+    long runs do not rescan every attempt each period."""
+    if start is None or not attempts:
+        return attempts
+    lo = bisect_left(attempts, start - _SKEW, key=_start)
+    hi = bisect_left(attempts, end + _SKEW, key=_start) if end is not None else len(attempts)
+    return attempts[lo:hi]
+
+
+def _start(attempt):
+    return attempt.start
+
+
 def _concurrency(ran, period):
     """Peak concurrent executions per period (CloudWatch publishes it as Maximum)."""
     if not ran:
@@ -106,7 +132,7 @@ class _SQS:
              "ApproximateNumberOfMessagesDelayed": "Count",
              "ApproximateAgeOfOldestMessage": "Seconds"}
 
-    def samples(self, lab, metric, dimensions, period):
+    def samples(self, lab, metric, dimensions, period, start=None, end=None):
         if set(dimensions) != {"QueueName"} or metric not in self.UNITS:
             return []
         try:
@@ -130,7 +156,7 @@ class _SNS:
         from ..sns.delivery import METRIC_NAMES
         return {name: "Count" for name in METRIC_NAMES}
 
-    def samples(self, lab, metric, dimensions, period):
+    def samples(self, lab, metric, dimensions, period, start=None, end=None):
         sns = getattr(lab, "sns", None)
         if sns is None or set(dimensions) != {"TopicName"} or metric not in self.UNITS:
             return []
@@ -155,7 +181,7 @@ class _Events:
         from ..events.service import METRICS
         return {name: "Count" for name in METRICS}
 
-    def samples(self, lab, metric, dimensions, period):
+    def samples(self, lab, metric, dimensions, period, start=None, end=None):
         events = getattr(lab, "events", None)
         if events is None or metric not in self.UNITS or "RuleName" not in dimensions or \
                 set(dimensions) - {"RuleName", "EventBusName"}:
@@ -182,6 +208,10 @@ def unit(namespace: str, metric: str) -> str | None:
     return source.UNITS.get(metric) if source is not None else None
 
 
-def samples(lab, namespace, metric, dimensions: dict, period: float) -> list[tuple[float, float]]:
+def samples(lab, namespace, metric, dimensions: dict, period: float, start=None,
+            end=None) -> list[tuple[float, float]]:
+    """Samples of one metric; ``start``/``end`` (lab seconds) let a source skip what cannot
+    fall in [start, end) (callers still filter exactly)."""
     source = SOURCES.get(namespace)
-    return source.samples(lab, metric, dimensions, period) if source is not None else []
+    return source.samples(lab, metric, dimensions, period, start, end) \
+        if source is not None else []

@@ -20,6 +20,11 @@ from ..sqs import InvalidParameterValue, MissingParameter
 
 
 def _lab_seconds(value) -> float:
+    """Lab seconds from a datetime, epoch seconds, or a timestamp string (what the AWS CLI
+    passes through: ISO 8601 or epoch seconds)."""
+    if isinstance(value, str):
+        from botocore.utils import parse_timestamp
+        value = parse_timestamp(value)
     if isinstance(value, (int, float)):
         value = datetime.fromtimestamp(value, timezone.utc)
     if value.tzinfo is None:

@@ -46,6 +46,8 @@ class Lab:
         self.sqs = SQSService(self)
         from .kinesis import KinesisService
         self.kinesis = KinesisService(self)
+        from .dynamodb_streams import DynamoDBStreamsService
+        self.dynamodb_streams = DynamoDBStreamsService(self)
         from .sns import SNSService
         self.sns = SNSService(self)
         from .events.service import EventsService

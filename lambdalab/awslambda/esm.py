@@ -468,7 +468,7 @@ class EventSourceMappings:
                **stream_options) -> EventSourceMapping:
         """CreateEventSourceMapping. ``function``: a name, ARN or Function; ``filter_criteria``:
         ``{"Filters": [{"Pattern": "..."}]}``; ``maximum_concurrency``: ScalingConfig.
-        Stream sources (a Kinesis stream ARN) take ``starting_position`` (required),
+        Stream sources (a Kinesis or DynamoDB stream ARN) take ``starting_position`` (required),
         ``starting_position_timestamp`` (lab seconds), ``parallelization_factor``,
         ``maximum_retry_attempts``, ``maximum_record_age``, ``bisect_batch_on_function_error``,
         ``tumbling_window`` and ``destination_config``
@@ -481,7 +481,8 @@ class EventSourceMappings:
         if not parts:
             raise InvalidParameterValueException(
                 f"Invalid EventSourceArn: {event_source_arn!r} is not an ARN.")
-        if parts["service"] == "kinesis":
+        if parts["service"] == "kinesis" or (parts["service"] == "dynamodb"
+                                             and "/stream/" in parts["resource"]):
             return self._create_stream(fn, event_source_arn, batch_size=batch_size,
                                        window=maximum_batching_window, enabled=enabled,
                                        response_types=function_response_types,
@@ -490,7 +491,7 @@ class EventSourceMappings:
                                        options=stream_options)
         if parts["service"] != "sqs":
             raise InvalidParameterValueException(
-                f"lambdalab supports SQS and Kinesis event sources only so far "
+                f"lambdalab supports SQS, Kinesis and DynamoDB stream event sources only "
                 f"(got {parts['service']}).")
         queue = self.lab.sqs.queues_by_arn.get(event_source_arn)
         if queue is None:
@@ -515,8 +516,10 @@ class EventSourceMappings:
         return mapping
 
     def _create_stream(self, fn, source_arn, *, options, **settings) -> EventSourceMapping:
-        from .esm_streams import StreamMapping
-        stream = self.lab.kinesis.stream_by_arn(source_arn)
+        from .esm_streams import DynamoDBStreamMapping, StreamMapping
+        dynamodb = source_arn.split(":")[2] == "dynamodb"
+        stream = (self.lab.dynamodb_streams if dynamodb else self.lab.kinesis).stream_by_arn(
+            source_arn)
         if stream is None:
             raise InvalidParameterValueException(
                 f"Stream not found: {source_arn}. Create the stream first (or check its ARN).")
@@ -526,7 +529,8 @@ class EventSourceMappings:
                     f"The event source arn (\" {source_arn} \") and function (\" {fn.name} \") "
                     f"provided mapping already exists. Please update or delete the existing "
                     f"mapping with UUID {other.uuid}")
-        mapping = StreamMapping(self, self.lab.ids.uuid(), fn, source_arn, stream)
+        kind = DynamoDBStreamMapping if dynamodb else StreamMapping
+        mapping = kind(self, self.lab.ids.uuid(), fn, source_arn, stream)
         self._configure(mapping, fn, options=options, **settings)
         self.mappings[mapping.uuid] = mapping
         if mapping.enabled:

@@ -1,5 +1,5 @@
-"""Event source mappings for streams: Kinesis Data Streams (and the same pollers for DynamoDB
-Streams). L/ = https://docs.aws.amazon.com/lambda/latest/dg/.
+"""Event source mappings for streams: Kinesis Data Streams, and DynamoDB Streams with the same
+pollers (:class:`DynamoDBStreamMapping`). L/ = https://docs.aws.amazon.com/lambda/latest/dg/.
 
 * One poller per shard reads the shard in order (L/with-kinesis.html). With
   ParallelizationFactor N (1-10, L/services-kinesis-parameters.html) the shard's records are
@@ -633,3 +633,24 @@ class StreamMapping(EventSourceMapping):
         out.index = pd.DatetimeIndex([EPOCH + pd.Timedelta(seconds=s) for s in out.index],
                                      name="time")
         return out.to_frame("IteratorAge")
+
+
+class DynamoDBStreamMapping(StreamMapping):
+    """A mapping from a DynamoDB stream (:mod:`lambdalab.dynamodb_streams`): the same pollers;
+    records in DynamoDB's shape (L/with-ddb.html), StartingPosition TRIM_HORIZON or LATEST only
+    (L/services-ddb-params.html), ``DDBStreamBatchInfo`` in on-failure records, filters on the
+    whole record (``eventName``, ``dynamodb.Keys``, ``dynamodb.NewImage``, ...), lanes of a
+    ParallelizationFactor chosen by the item's key."""
+
+    kind = "dynamodb"
+    event_source = "aws:dynamodb"
+    batch_info_key = "DDBStreamBatchInfo"
+
+    def starting_positions(self) -> tuple:
+        return ("TRIM_HORIZON", "LATEST")
+
+    def filter_input(self, record) -> dict:
+        return json.loads(record.data)
+
+    def record_json(self, shard, record, role: str) -> str:
+        return record.data.decode()

@@ -66,6 +66,9 @@ def _create_client(creator, *args, **kwargs):
     elif door is not None and service_id == "s3":
         from .s3_notifications import attach as attach_s3   # S3 stays moto's; events bridged
         attach_s3(door, client)
+    elif door is not None and service_id == "dynamodb":
+        from .dynamodb_streams import attach as attach_ddb   # tables moto's; streams the lab's
+        attach_ddb(door, client)
     return client
 
 

@@ -597,3 +597,21 @@ def test_outcomes_frame_has_one_row_per_message_and_subscription(lab):
     assert metrics[["NumberOfMessagesPublished", "NumberOfNotificationsDelivered",
                     "NumberOfNotificationsFailed", "NumberOfNotificationsFilteredOut"]
                    ].iloc[0].tolist() == [2, 1, 2, 1]
+
+
+def test_subscribing_a_function_adds_the_sns_permission_like_the_console(lab):
+    fn, got = _collector(lab)
+    topic = lab.sns.create_topic("t")
+    lab.sns.subscribe(topic, "lambda", fn)
+    statement = lab.awslambda.get_policy(fn.name)["Statement"][0]
+    assert statement["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert statement["Condition"] == {"ArnLike": {"AWS:SourceArn": topic.arn}}
+    other = lab.sns.create_topic("other")
+    lab.sns.subscribe(other, "lambda", fn, add_permission=False)
+    lab.sns.publish(topic, "allowed")
+    lab.sns.publish(other, "refused")
+    lab.run()
+    assert [e["Records"][0]["Sns"]["Message"] for e in got] == ["allowed"]
+    refused = lab.sns.notifications[1]
+    assert refused.outcome == "failed" and refused.attempts == 1      # client-side: no retry
+    assert refused.error[1].startswith("AccessDeniedException")

@@ -212,6 +212,14 @@ def test_lambda_subscription_via_boto3(lab, clients):
         got.append(event["Records"][0]["Sns"]["Message"])
     topic = sns.create_topic(Name="t")["TopicArn"]
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=consumer.arn)
+    sns.publish(TopicArn=topic, Message="refused")
+    lab.run()
+    # L/with-sns.html: without a resource-based permission SNS may not invoke the function
+    assert got == [] and lab.sns.notifications[0].outcome == "failed"
+    assert "add-permission" in lab.sns.notifications[0].error[1]
+    boto3.client("lambda").add_permission(
+        FunctionName="consumer", StatementId="sns", Action="lambda:InvokeFunction",
+        Principal="sns.amazonaws.com", SourceArn=topic)
     sns.publish(TopicArn=topic, Message="hello")
     lab.run()
     assert got == ["hello"]

@@ -3,7 +3,8 @@
 What counts as a failed delivery (SNS/sns-dead-letter-queues.html):
 
 * **client-side errors** - the endpoint is gone or refuses the message: a deleted (or never
-  created) function or queue, an SQS queue that rejects the message (too large for the queue,
+  created) function or queue, a function whose resource-based policy does not let
+  ``sns.amazonaws.com`` invoke it for this topic, an SQS queue that rejects the message (too large for the queue,
   ...), an HTTP/S endpoint answering 4xx other than 429. SNS does not retry them: the message
   goes to the subscription's dead-letter queue, or is discarded.
 * **server-side errors** - the endpoint is unavailable: an HTTP/S endpoint that does not answer
@@ -148,6 +149,14 @@ class Deliverer:
             fn = lab.awslambda.get(sub.endpoint)
         except AWSError:
             raise EndpointError("client", f"Function not found: {sub.endpoint}") from None
+        if not lab.awslambda.allows(fn.name, "sns.amazonaws.com", sub.topic.arn):
+            # L/with-sns.html: the function's resource-based policy must let SNS invoke it;
+            # a refused invoke is a client-side error (SNS/sns-dead-letter-queues.html)
+            raise EndpointError(
+                "client", f"AccessDeniedException: SNS may not invoke {fn.arn}: add a "
+                f"resource-based permission (aws lambda add-permission --function-name "
+                f"{fn.name} --statement-id sns --action lambda:InvokeFunction --principal "
+                f"sns.amazonaws.com --source-arn {sub.topic.arn})")
         payload = shapes.lambda_event(note.message, note.message.text_for("lambda"), sub.arn,
                                       lab.region)
         note.request_id = lab.ids.request_id()

@@ -141,12 +141,17 @@ class SNSService:
 
     # --- subscriptions ------------------------------------------------------------------
     def subscribe(self, topic, protocol: str, endpoint, attributes: dict | None = None,
-                  **settings) -> Subscription:
+                  *, add_permission: bool = True, **settings) -> Subscription:
         """Subscribe an endpoint: ``lambda`` (a Function or its ARN), ``sqs`` (a Queue or its
         ARN), ``http``/``https`` (a URL), ``email``/``email-json`` (an address), ``sms``
         (an E.164 number). Keyword settings: ``raw_message_delivery``, ``filter_policy``,
         ``filter_policy_scope``, ``redrive_policy``. HTTP/S and email subscriptions stay
-        ``pending`` until confirmed with their token (``lab.sns.confirm_subscription``)."""
+        ``pending`` until confirmed with their token (``lab.sns.confirm_subscription``).
+
+        A function must allow ``sns.amazonaws.com`` to invoke it (its resource-based policy).
+        Like the Lambda console's "Add trigger", this Python call adds that permission
+        (``add_permission=False`` to leave the policy alone); the API's Subscribe (boto3,
+        CLI) does not, so there you call ``lambda add-permission`` yourself, as on AWS."""
         t = self.get_topic(topic)
         if hasattr(endpoint, "arn"):
             endpoint = endpoint.arn
@@ -175,12 +180,31 @@ class SNSService:
                 return sub
         sub = Subscription(t, protocol, endpoint, f"{t.arn}:{self.new_id()}")
         sub.set_attributes(attributes)
+        if protocol == "lambda" and add_permission:
+            self._allow_invoke(t, endpoint)
         t.subscriptions.append(sub)
         self.subscriptions[sub.arn] = sub
         if sub.pending:
             sub.token = f"{self._rng.getrandbits(512):0128x}"
             self.deliverer.confirmation(sub)
         return sub
+
+    def _allow_invoke(self, topic: Topic, endpoint: str) -> None:
+        """Add the resource-based permission SNS needs to invoke a function (what the Lambda
+        console does when you add an SNS trigger); nothing if it is already allowed."""
+        service = self.lab.awslambda
+        try:
+            fn = service.get(endpoint)
+        except AWSError:
+            return   # a missing function fails at delivery (client-side error)
+        if service.allows(fn.name, "sns.amazonaws.com", topic.arn):
+            return
+        sid, n = f"sns-{topic.name}".replace(".", "-"), 1
+        while any(s["Sid"] == sid for s in fn.policy):
+            n += 1
+            sid = f"sns-{topic.name}-{n}".replace(".", "-")
+        service.add_permission(fn.name, sid, "lambda:InvokeFunction", "sns.amazonaws.com",
+                               source_arn=topic.arn)
 
     def _check_endpoint(self, topic: Topic, protocol, endpoint) -> None:
         if protocol not in PROTOCOLS:

@@ -118,8 +118,7 @@ def test_deleted_queue_is_no_resource(lab):
 @pytest.mark.parametrize("arn", [
     "arn:aws:states:us-east-1:123456789012:stateMachine:flow",
     "arn:aws:kinesis:us-east-1:123456789012:stream/clicks",
-    "arn:aws:ecs:us-east-1:123456789012:cluster/jobs",
-    "arn:aws:sns:us-east-1:123456789012:alerts"])
+    "arn:aws:ecs:us-east-1:123456789012:cluster/jobs"])
 def test_other_targets_receive_through_lab_deliver(lab, arn):
     rule(lab, targets=[{"Id": "t", "Arn": arn, "Input": '{"fixed": true}'}])
     put(lab)
@@ -127,6 +126,43 @@ def test_other_targets_receive_through_lab_deliver(lab, arn):
     [delivery] = lab.deliveries_to(arn)
     assert (delivery.kind, delivery.body, delivery.source) == (
         "events", '{"fixed": true}', lab.events.rule("r").arn)
+
+
+def test_sns_topic_target_fans_out(lab):
+    topic = lab.sns.create_topic("alerts")
+    q = lab.sqs.create_queue("inbox")
+    lab.sns.subscribe(topic, "sqs", q, raw_message_delivery=True)
+    rule(lab, targets=[{"Id": "t", "Arn": topic.arn, "InputPath": "$.detail"}])
+    put(lab, {"id": 9})
+    lab.run()
+    assert [json.loads(m["Body"]) for m in drain(q)] == [{"id": 9}]
+
+
+def test_missing_sns_topic_is_no_resource(lab):
+    rule(lab, targets=[{"Id": "t", "Arn": lab.arn("sns", "nope")}])
+    put(lab)
+    lab.run()
+    assert lab.events.invocations[0].error.code == "NO_RESOURCE"
+
+
+def test_events_parse_with_powertools_eventbridge_model(lab):
+    model = pytest.importorskip("aws_lambda_powertools.utilities.parser.models").EventBridgeModel
+    got = []
+    fn = lab.function(lambda e, c: got.append(e), name="consumer")
+    r = rule(lab, targets=[{"Id": "fn", "Arn": fn.arn}])
+    lab.awslambda.add_permission("consumer", "eb", "lambda:InvokeFunction",
+                                 "events.amazonaws.com", source_arn=r.arn)
+    lab.events.put_rule("tick", schedule_expression="rate(1 minute)")
+    lab.events.put_targets("tick", [{"Id": "fn", "Arn": fn.arn}])
+    lab.awslambda.add_permission("consumer", "tick", "lambda:InvokeFunction",
+                                 "events.amazonaws.com", source_arn=lab.events.rule("tick").arn)
+    put(lab, {"id": 3})
+    lab.run("61s")
+    assert len(got) == 2
+    for event in got:
+        parsed = model(**event)
+        assert parsed.account == lab.account and parsed.version == "0"
+    assert model(**got[1]).detail_type == "Scheduled Event"
 
 
 # --- what the target receives --------------------------------------------------------------

@@ -326,8 +326,10 @@ class EventsService:
 
     def _fan_out(self, rule: Rule, event: dict, text: str) -> None:
         t = self.lab.clock.t
-        ingestion = self.lab.iso(t)
-        for target in list(rule.targets.values()):
+        targets = list(rule.targets.values())
+        # only a transformer's <aws.events.event.ingestion-time> needs the formatted time
+        ingestion = self.lab.iso(t) if any("InputTransformer" in x for x in targets) else None
+        for target in targets:
             body = target_input(target, event, text, rule.arn, rule.name, ingestion)
             inv = _targets.Invocation(event, text, body, rule, target, t)
             self.invocations.append(inv)

@@ -121,6 +121,15 @@ def _bus(service, inv: Invocation) -> None:
     service.route(bus, inv.event, inv.event_json)
 
 
+def _sns(service, inv: Invocation) -> None:
+    """An SNS topic of the lab (lab.sns): the body is published to it."""
+    arn = inv.target["Arn"]
+    sns = getattr(service.lab, "sns", None)
+    if sns is not None and arn not in sns.topics_by_arn:
+        raise TargetFailure("NO_RESOURCE", f"Topic does not exist: {arn}")
+    return _other(service, inv)
+
+
 def _other(service, inv: Invocation) -> None:
     """SNS (when the lab runs it), Kinesis, Step Functions, ECS ...: ``lab.deliver``."""
     record = service.lab.deliver(inv.rule.arn, inv.target["Arn"], "events", inv.body, {})
@@ -143,6 +152,8 @@ def deliver_once(service, inv: Invocation) -> None:
         return _lambda(service, inv)
     if kind == "sqs":
         return _sqs(service, inv)
+    if kind == "sns":
+        return _sns(service, inv)
     if kind == "events" and parse_arn(arn)["resource"].startswith("event-bus/"):
         return _bus(service, inv)
     return _other(service, inv)

@@ -302,3 +302,26 @@ def test_windowed_queries_agree_with_a_full_scan(lab):
                             start, start + 60, 60, ["SampleCount"])
         expected = sum(1 for t, _ in full if start <= t < start + 60)
         assert (got[0][1]["SampleCount"] if got else 0) == expected
+
+
+def test_iterator_age_of_a_kinesis_mapping(lab):
+    stream = lab.kinesis.create_stream("clicks", 1)
+
+    @lab.function(duration="2s")
+    def consumer(event, context):
+        return None
+
+    mapping = lab.awslambda.create_event_source_mapping(consumer, stream.arn, batch_size=1,
+                                                        starting_position="TRIM_HORIZON")
+    for i in range(5):
+        lab.kinesis.put_record(stream, f"r{i}", "k")
+    lab.run("2m")
+    expected = max(row[9] for row in mapping.log if row[8] != "throttled")
+    assert expected > 0                        # later records waited behind earlier batches
+    with lab.aws():
+        (point,) = boto3.client("cloudwatch").get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName="IteratorAge",
+            Dimensions=[{"Name": "FunctionName", "Value": "consumer"}],
+            StartTime=lab.clock.to_datetime(0), EndTime=lab.now, Period=300,
+            Statistics=["Maximum"])["Datapoints"]
+    assert point["Maximum"] == expected and point["Unit"] == "Milliseconds"

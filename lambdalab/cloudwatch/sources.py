@@ -32,7 +32,7 @@ class _Lambda:
              "Duration": "Milliseconds", "ConcurrentExecutions": "Count",
              "AsyncEventsReceived": "Count", "AsyncEventAge": "Milliseconds",
              "AsyncEventsDropped": "Count", "DeadLetterErrors": "Count",
-             "DestinationDeliveryFailures": "Count"}
+             "DestinationDeliveryFailures": "Count", "IteratorAge": "Milliseconds"}
     GAUGES = {"ConcurrentExecutions"}
 
     @staticmethod
@@ -48,6 +48,8 @@ class _Lambda:
         if not known or metric not in self.UNITS:
             return []
         svc = lab.awslambda
+        if metric == "IteratorAge":
+            return _iterator_ages(svc, name)
         attempts = _window(svc.attempts, start, end)
         if start is not None and metric not in self.GAUGES:
             # every other Lambda metric is sampled at the attempt's start: filter exactly
@@ -88,6 +90,20 @@ class _Lambda:
                 if self.samples(lab, metric, dims, 60.0):
                     out.append((metric, dims))
         return out
+
+
+def _iterator_ages(svc, name):
+    """IteratorAge of stream mappings (Kinesis, DynamoDB Streams): the age of the last record
+    of each batch attempt (L/monitoring-metrics-types.html), from each mapping's trace. A
+    deleted mapping's history goes with it."""
+    out = []
+    for mapping in svc.mappings.mappings.values():
+        log = getattr(mapping, "log", None)
+        if log is None or (name is not None and mapping.function_name != name):
+            continue
+        out.extend((row[0], float(row[9])) for row in log if row[8] != "throttled")
+    out.sort()
+    return out
 
 
 # Attempts are recorded in start order, except that a call made from inside a handler starts at

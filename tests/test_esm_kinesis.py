@@ -502,8 +502,30 @@ def test_deleting_the_stream_disables_the_mapping(lab):
 
     mapping = lab.awslambda.create_event_source_mapping(consumer, stream.arn,
                                                         starting_position="LATEST")
+    with pytest.raises(ResourceConflictException, match=mapping.uuid):
+        lab.awslambda.create_event_source_mapping(consumer, stream.arn,
+                                                  starting_position="LATEST")
     lab.kinesis.delete_stream(stream)
     assert mapping.state() == "Disabled"
     with pytest.raises(InvalidParameterValueException, match="Stream not found"):
         lab.awslambda.create_event_source_mapping(consumer, stream.arn,
                                                   starting_position="TRIM_HORIZON")
+
+
+def test_changing_parallelization_moves_waiting_records_without_losing_any(lab):
+    stream = lab.kinesis.create_stream("s", 1)
+    seen = []
+
+    @lab.function(duration="1s")
+    def consumer(event, context):
+        seen.extend(data_of(r) for r in event["Records"])
+
+    mapping = lab.awslambda.create_event_source_mapping(consumer, stream.arn, batch_size=5,
+                                                        starting_position="TRIM_HORIZON")
+    put(lab, stream, 100, keys=[f"k{i}" for i in range(10)])
+    lab.run("2s")
+    lab.awslambda.mappings.update(mapping.uuid, parallelization_factor=4)
+    lab.run()
+    assert sorted(seen, key=int) == [str(i) for i in range(100)] and len(seen) == 100
+    assert mapping.trace().lane.max() == 3
+    assert mapping.stats()["processed"] == 100

@@ -14,8 +14,8 @@ pollers (:class:`DynamoDBStreamMapping`). L/ = https://docs.aws.amazon.com/lambd
   leave the stream (retention). BisectBatchOnFunctionError splits a failed batch in two and
   retries the halves (splitting does not use a retry). With ReportBatchItemFailures the
   function returns ``{"batchItemFailures": [{"itemIdentifier": "<sequence number>"}]}``: the
-  records before the lowest reported one are done, the rest is retried
-  (L/services-kinesis-batchfailurereporting.html). A discarded batch goes to the OnFailure
+  records before the lowest reported one are done, the rest is retried as one batch (not
+  bisected) (L/services-kinesis-batchfailurereporting.html). A discarded batch goes to the OnFailure
   destination (SQS queue, SNS topic or S3 bucket) as AWS's invocation record: shard, first and
   last sequence numbers, arrival times and batch size, not the data.
   Throttles are retried and do not count as retries. Retries back off 1 s doubling to 60 s
@@ -371,14 +371,24 @@ class ShardPoller:
         waiting = sorted((r for lane in self.lanes for r in lane.pending),
                          key=lambda r: r.number)
         retry = [b for lane in self.lanes for b in lane.retry]
-        busy = [lane for lane in self.lanes if lane.busy]
+        for lane in self.lanes:
+            lane.pending.clear()
+            lane.retry.clear()
+            if lane.event is not None:
+                self.mapping.lab.clock.cancel(lane.event)
+                lane.event = None
         self.lanes = [Lane(self, i) for i in range(n)]
         self._routes = {}
         for batch in retry:
-            self.lanes[self.route(batch.records[0].key) if batch.records else 0].retry.append(batch)
+            lane = self.route(batch.records[0].key) if batch.records else 0
+            self.lanes[lane].retry.append(batch)
         for record in waiting:
             self.lanes[self.route(record.key)].pending.append(record)
-        del busy   # batches in flight finish on their old lanes
+        t = self.mapping.lab.t
+        for lane in self.lanes:
+            if lane.pending or lane.retry:
+                lane.wake(t)
+        # batches in flight finish on their old lanes (their results are still counted)
 
 
 class StreamMapping(EventSourceMapping):

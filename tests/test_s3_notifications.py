@@ -279,3 +279,23 @@ def test_eventbridge_rule_routes_s3_events_to_a_function(lab):
             StartTime=lab.clock.to_datetime(0), EndTime=lab.now, Period=60,
             Statistics=["Sum"])["Datapoints"]
     assert sum(d["Sum"] for d in points) == 1
+
+
+def test_the_aws_cli_s3_commands_notify_too(lab, tmp_path):
+    """`aws s3 cp` (s3transfer, worker threads) and `aws s3api` go through the same hooks."""
+    from lambdalab.cli import aws
+    queue = lab.sqs.get("uploads-queue")
+    assert aws(f"s3 mb s3://{BUCKET}", lab=lab).exit_code == 0
+    config = json.dumps({"QueueConfigurations": [{
+        "QueueArn": queue.arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]}]})
+    out = aws(["s3api", "put-bucket-notification-configuration", "--bucket", BUCKET,
+               "--notification-configuration", config], lab=lab)
+    assert out.exit_code == 0, out.stderr
+    source = tmp_path / "report.csv"
+    source.write_text("a,b\n")
+    assert aws(f"s3 cp {source} s3://{BUCKET}/in/report.csv", lab=lab).exit_code == 0
+    assert aws(f"s3 rm s3://{BUCKET}/in/report.csv", lab=lab).exit_code == 0
+    bodies = [json.loads(d.body) for d in lab.deliveries_to(queue.arn)]
+    assert [b["Records"][0]["eventName"] for b in bodies[1:]] == [
+        "ObjectCreated:Put", "ObjectRemoved:Delete"]
+    assert bodies[1]["Records"][0]["s3"]["object"]["key"] == "in/report.csv"

@@ -299,3 +299,24 @@ def test_the_aws_cli_s3_commands_notify_too(lab, tmp_path):
     assert [b["Records"][0]["eventName"] for b in bodies[1:]] == [
         "ObjectCreated:Put", "ObjectRemoved:Delete"]
     assert bodies[1]["Records"][0]["s3"]["object"]["key"] == "in/report.csv"
+
+
+def test_objects_written_by_handlers_carry_the_handlers_virtual_time():
+    lab = Lab(seed=0)
+
+    @lab.function(duration="10ms")
+    def writer(event, context):
+        import time as _time
+        _time.sleep(2)                                    # 2 virtual seconds into the call
+        boto3.client("s3").put_object(Bucket=BUCKET, Key=event["key"], Body=b"1")
+
+    with lab.aws():
+        boto3.client("s3").create_bucket(Bucket=BUCKET)
+        lab.run("10m")
+        writer.invoke({"key": "a"}, invocation_type="Event")
+        lab.run()
+        started = [a for a in lab.awslambda.attempts if a.function == "writer"][0]
+        modified = boto3.client("s3").head_object(Bucket=BUCKET, Key="a")["LastModified"]
+    # S3's LastModified has one-second precision (an HTTP date)
+    expected = lab.clock.to_datetime(int(started.start + started.init + 2))
+    assert modified == expected

@@ -184,3 +184,18 @@ def test_pattern_compiler_subset():
     assert not compile_pattern("A -B")("A B") and compile_pattern("A -B")("A C")
     with pytest.raises(Exception):
         compile_pattern('"open')
+
+
+def test_a_handler_reading_logs_does_not_leave_a_stale_view(lab):
+    @lab.function(duration="10ms")
+    def reader(event, context):
+        out = boto3.client("logs").filter_log_events(logGroupName="/aws/lambda/worker")
+        return len(out["events"])
+
+    worker = lab.awslambda.get("worker")
+    worker.invoke({"n": 1})
+    with lab.aws():
+        assert reader.invoke({}).json() == 4          # the worker's 4 lines
+        events = boto3.client("logs").filter_log_events(
+            logGroupName="/aws/lambda/reader")["events"]
+    assert [e["message"].split()[0] for e in events] == ["START", "END", "REPORT"]

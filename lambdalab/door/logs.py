@@ -25,6 +25,7 @@ import weakref
 from .. import facts
 from ..clock import EPOCH_UNIX
 from ..errors import InvalidParameterException, ResourceNotFoundException
+from ..vtime import current
 
 PREFIX = "/aws/lambda/"
 _views: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # lab -> (attempts seen, view)
@@ -89,7 +90,9 @@ def view(lab) -> dict[str, Group]:
     for group in groups.values():
         group.events.sort()
     view_ = dict(sorted(groups.items()))
-    _views[lab] = (len(attempts), view_)
+    if current() is None:
+        # inside a handler its own attempt is still being written: do not cache that view
+        _views[lab] = (len(attempts), view_)
     return view_
 
 

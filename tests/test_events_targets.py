@@ -63,6 +63,17 @@ def test_lambda_target_needs_the_events_permission(lab):
     assert lab.trace("consumer").invocation_type.tolist() == ["Event"]
 
 
+def test_a_target_role_replaces_the_resource_based_permission(lab):
+    # EB/eb-use-resource-based.html: newer setups give the target an IAM role instead
+    got = []
+    fn = lab.function(lambda e, c: got.append(e), name="consumer")
+    rule(lab, targets=[{"Id": "fn", "Arn": fn.arn,
+                        "RoleArn": "arn:aws:iam::123456789012:role/eb-invoke"}])
+    put(lab)
+    lab.run()
+    assert len(got) == 1 and lab.events.metrics("r").FailedInvocations.sum() == 0
+
+
 def test_missing_function_is_no_resource_and_not_retried(lab):
     dlq = lab.sqs.create_queue("dlq")
     arn = lab.arn("lambda", "function:ghost")

@@ -2,9 +2,11 @@
 
 What counts as a failure in the lab (EB/ = https://docs.aws.amazon.com/eventbridge/latest/userguide/):
 
-- ``NO_PERMISSIONS`` (not retried, EB/eb-rule-dlq.html): a Lambda target whose resource-based
-  policy has no statement letting ``events.amazonaws.com`` invoke it for this rule's ARN
-  (``aws lambda add-permission ... --source-arn <rule ARN>``).
+- ``NO_PERMISSIONS`` (not retried, EB/eb-rule-dlq.html): a Lambda target without a ``RoleArn``
+  whose resource-based policy has no statement letting ``events.amazonaws.com`` invoke it for
+  this rule's ARN (``aws lambda add-permission ... --source-arn <rule ARN>``). The lab does not
+  evaluate IAM: a target with a ``RoleArn`` is allowed, and SQS/SNS targets are always allowed
+  (their queue and topic policies are not checked).
 - ``NO_RESOURCE`` (not retried, same page): the target function, queue or bus does not exist.
 - ``THROTTLING`` (retried): a Lambda target with reserved concurrency 0 (the lab's model of an
   Invoke call that Lambda throttles), or a receiving service that answers with a throttle.
@@ -76,9 +78,10 @@ def _lambda(service, inv: Invocation) -> None:
     fn = lab.awslambda.functions.get(fn_name) if fn_name else None
     if fn is None:
         raise TargetFailure("NO_RESOURCE", f"Function not found: {arn}")
-    # EventBridge Scheduler invokes with its execution role (RoleArn); rules need the
-    # function's resource-based permission
-    if not getattr(inv.rule, "uses_role", False) and \
+    # EventBridge Scheduler invokes with its execution role, and so does a rule target with a
+    # RoleArn (EB/eb-use-resource-based.html: an IAM role instead of a resource-based policy;
+    # the lab does not evaluate IAM); otherwise the function's resource-based policy decides
+    if not getattr(inv.rule, "uses_role", False) and not inv.target.get("RoleArn") and \
             not lab.awslambda.allows(fn.name, "events.amazonaws.com", inv.rule.arn):
         raise TargetFailure(
             "NO_PERMISSIONS",

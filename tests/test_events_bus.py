@@ -232,3 +232,19 @@ def test_lambda_destination_to_a_bus(lab):
     assert event["detail-type"] == "Lambda Function Invocation Result - Success"
     assert event["resources"] == [fn.arn]
     assert event["detail"]["responsePayload"] == {"ok": True}
+
+
+def test_a_handler_puts_events_at_its_own_virtual_time(lab):
+    import time as _time
+    q = queue_rule(lab)
+
+    @lab.function(timeout=10, name="producer")
+    def producer(event, context):
+        _time.sleep(2)                                   # 2 virtual seconds
+        return lab.events.put_events([entry()])["FailedEntryCount"]
+
+    assert producer.invoke({}).json() == 0
+    lab.run()
+    [event] = bodies(q)
+    assert event["time"] == "2026-01-01T00:00:02Z"
+    assert lab.events.invocations[0].first >= 2.0

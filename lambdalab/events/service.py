@@ -260,7 +260,7 @@ class EventsService:
                 results.append({"ErrorCode": exc.code, "ErrorMessage": exc.message})
                 continue
             results.append({"EventId": event["id"]})
-            self.lab.clock.at(self.lab.clock.t, self.route, bus, event, text)
+            self.lab.clock.at(self.lab.t, self.route, bus, event, text)
         return {"FailedEntryCount": failed, "Entries": results}
 
     def _event(self, entry) -> tuple[EventBus, dict, str]:
@@ -302,7 +302,7 @@ class EventsService:
                  "source": source, "account": self.lab.account, "time": self._time(None),
                  "region": self.lab.region, "resources": list(resources or []),
                  "detail": detail}
-        self.lab.clock.at(self.lab.clock.t, self.route, bus, event, None)
+        self.lab.clock.at(self.lab.t, self.route, bus, event, None)
         return event
 
     def route(self, bus: EventBus, event: dict, text: str | None = None,
@@ -358,7 +358,7 @@ class EventsService:
                      "time": self._time(None), "region": self.lab.region,
                      "resources": resources,
                      "detail": event if isinstance(event, dict) else {"body": body}}
-        self.lab.clock.at(self.lab.clock.t, self.route, bus, event, None)
+        self.lab.clock.at(self.lab.t, self.route, bus, event, None)
 
     # --- archives and replays (lambdalab.events.archive) ----------------------------------
     def create_archive(self, name, source_arn, event_pattern=None, retention_days=0,

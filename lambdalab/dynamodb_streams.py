@@ -17,7 +17,8 @@ AWS behaviour (DDB/ = https://docs.aws.amazon.com/amazondynamodb/latest/develope
 
 Simplifications: one shard per stream (AWS splits a stream by table partition; order per item
 is what both guarantee); writes made to moto without the door (moto's API directly) are not
-captured; the dynamodbstreams API (DescribeStream, GetRecords) through the door is moto's.
+captured. The dynamodbstreams API through the door (ListStreams, DescribeStream,
+GetShardIterator, GetRecords) reads these records (:mod:`lambdalab.door.dynamodbstreams`).
 """
 from __future__ import annotations
 

@@ -15,6 +15,7 @@ import json
 import boto3
 import pytest
 from aws_lambda_powertools.utilities.parser.models import DynamoDBStreamModel
+from botocore.exceptions import ClientError
 
 from lambdalab import Lab
 from lambdalab.errors import InvalidParameterValueException
@@ -214,3 +215,40 @@ def test_same_seed_same_stream_records():
             ddb.put_item(TableName="users", Item={"pk": {"S": "u"}})
         return lab.dynamodb_streams.stream_by_arn(arn).records()
     assert run() == run()
+
+
+def test_dynamodbstreams_api_reads_the_lab_records(lab):
+    with lab.aws():
+        ddb = boto3.client("dynamodb")
+        streams = boto3.client("dynamodbstreams")
+        arn = make_table(ddb)
+        ddb.put_item(TableName="users", Item={"pk": {"S": "u1"}})
+        lab.run("5s")
+        ddb.delete_item(TableName="users", Key={"pk": {"S": "u1"}})
+        listed = streams.list_streams(TableName="users")["Streams"]
+        assert [s["StreamArn"] for s in listed] == [arn]
+        desc = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+        assert desc["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+        assert desc["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+        shard = desc["Shards"][0]["ShardId"]
+        it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        out = streams.get_records(ShardIterator=it)
+        assert [r["eventName"] for r in out["Records"]] == ["INSERT", "REMOVE"]
+        assert out["Records"][1]["dynamodb"]["ApproximateCreationDateTime"] == \
+            lab.clock.to_datetime(5)
+        assert out["Records"][0]["eventID"] == \
+            lab.dynamodb_streams.stream_by_arn(arn).records()[0]["eventID"]
+        after = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+            SequenceNumber=out["Records"][0]["dynamodb"]["SequenceNumber"])["ShardIterator"]
+        assert [r["eventName"] for r in streams.get_records(ShardIterator=after)["Records"]] \
+            == ["REMOVE"]
+        assert streams.get_records(ShardIterator=out["NextShardIterator"])["Records"] == []
+        lab.run("16m")
+        with pytest.raises(ClientError) as exc:
+            streams.get_records(ShardIterator=out["NextShardIterator"])
+        assert exc.value.response["Error"]["Code"] == "ExpiredIteratorException"
+        with pytest.raises(ClientError) as exc:
+            streams.describe_stream(StreamArn=arn + "x")
+        assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -26,6 +26,8 @@ from . import cloudwatch, logs
 
 #: service_id (hyphenized, as botocore names events) -> adapter module with OPERATIONS
 ADAPTERS = {"lambda": awslambda, "kinesis": kinesis, "sqs": sqs}
+from . import dynamodbstreams  # noqa: E402
+ADAPTERS["dynamodb-streams"] = dynamodbstreams  # the lab's DynamoDB stream records
 ADAPTERS["cloudwatch-logs"] = logs             # CloudWatch Logs: /aws/lambda/<function>
 from . import sns as sns_door  # noqa: E402
 ADAPTERS["sns"] = sns_door                     # SNS: lambdalab/door/sns.py

@@ -156,6 +156,8 @@ CW_DESCRIBE_ALARMS_DEFAULT = 50
 CW_DELETE_ALARMS = 100                 # CW/API_DeleteAlarms.html: up to 100 alarms per call
 CW_ALARM_PERIOD_EVALUATION = 86_400    # CW/API_PutMetricAlarm.html: Period x EvaluationPeriods
                                        # at most one day (86,400 s)
+CW_PUT_METRIC_DATA = 1_000             # CW/API_PutMetricData.html: up to 1,000 metrics per call
+CW_METRIC_VALUES = 150                 # CW/API_MetricDatum.html: Values holds up to 150 values
 
 # --- Amazon SNS topics, publishing and delivery -------------------------------------------
 SNS_MESSAGE_BYTES = 256 * 1024       # SNS/large-message-payloads.html: 256 KiB by default

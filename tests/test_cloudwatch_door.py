@@ -325,3 +325,45 @@ def test_iterator_age_of_a_kinesis_mapping(lab):
             StartTime=lab.clock.to_datetime(0), EndTime=lab.now, Period=300,
             Statistics=["Maximum"])["Datapoints"]
     assert point["Maximum"] == expected and point["Unit"] == "Milliseconds"
+
+
+def test_put_metric_data_custom_metrics_and_an_alarm_on_them(lab):
+    @lab.function(duration="10ms")
+    def shop(event, context):
+        boto3.client("cloudwatch").put_metric_data(Namespace="Shop", MetricData=[
+            {"MetricName": "OrderValue", "Value": event["value"], "Unit": "None",
+             "Dimensions": [{"Name": "Store", "Value": "berlin"}]}])
+
+    with lab.aws():
+        cw = boto3.client("cloudwatch")
+        cw.put_metric_alarm(AlarmName="big-orders", Namespace="Shop", MetricName="OrderValue",
+                            Dimensions=[{"Name": "Store", "Value": "berlin"}],
+                            Statistic="Maximum", Period=60, EvaluationPeriods=1,
+                            Threshold=100, ComparisonOperator="GreaterThanThreshold")
+        for value in (10, 30, 250):
+            shop.invoke({"value": value})
+        cw.put_metric_data(Namespace="Shop", MetricData=[{
+            "MetricName": "OrderValue", "Dimensions": [{"Name": "Store", "Value": "berlin"}],
+            "StatisticValues": {"SampleCount": 2, "Sum": 20, "Minimum": 5, "Maximum": 15}},
+            {"MetricName": "OrderValue", "Dimensions": [{"Name": "Store", "Value": "berlin"}],
+             "Values": [1, 3], "Counts": [2, 1]}])
+        points = cw.get_metric_statistics(
+            Namespace="Shop", MetricName="OrderValue",
+            Dimensions=[{"Name": "Store", "Value": "berlin"}],
+            StartTime=lab.clock.to_datetime(0), EndTime=lab.now + timedelta(minutes=1),
+            Period=60, Statistics=["SampleCount", "Sum", "Minimum", "Maximum", "Average"])
+        (point,) = points["Datapoints"]
+        assert point["SampleCount"] == 3 + 2 + 3
+        assert point["Sum"] == 10 + 30 + 250 + 20 + (1 * 2 + 3 * 1)
+        assert (point["Minimum"], point["Maximum"]) == (1, 250)
+        assert point["Average"] == pytest.approx(point["Sum"] / 8)
+        assert point["Unit"] == "None"
+        assert cw.list_metrics(Namespace="Shop")["Metrics"] == [{
+            "Namespace": "Shop", "MetricName": "OrderValue",
+            "Dimensions": [{"Name": "Store", "Value": "berlin"}]}]
+        with pytest.raises(ClientError) as err:
+            cw.put_metric_data(Namespace="AWS/Lambda",
+                               MetricData=[{"MetricName": "Errors", "Value": 1}])
+        assert code(err) == "InvalidParameterValue"
+    lab.run("1m")
+    assert lab.cloudwatch.alarms["big-orders"].state == "ALARM"

@@ -19,6 +19,7 @@ from ..errors import InvalidParameterCombination, ResourceNotFound
 from ..sqs import InvalidParameterValue, MissingParameter
 from . import sources
 from .alarms import COMPARISONS, TREAT_MISSING, Alarm, decide, reason
+from .custom import CustomMetrics
 from .stats import buckets, check_period, check_statistic
 
 #: region code -> the name CloudWatch writes in alarm notifications
@@ -41,6 +42,7 @@ class CloudWatch:
     def __init__(self, lab):
         self.lab = lab
         self.alarms: dict[str, Alarm] = {}
+        self.custom = CustomMetrics()            # PutMetricData
 
     # --- metrics ------------------------------------------------------------------------
     def statistics(self, namespace, metric, dimensions: dict, start: float, end: float,
@@ -52,8 +54,10 @@ class CloudWatch:
         if end <= start:
             raise InvalidParameterValue(
                 "The parameter StartTime must be less than the parameter EndTime.")
-        data = buckets(sources.samples(self.lab, namespace, metric, dimensions, step,
-                                       start, end), start, end, step)
+        found = sources.samples(self.lab, namespace, metric, dimensions, step, start, end) \
+            if namespace in sources.SOURCES else self.custom.samples(namespace, metric,
+                                                                     dimensions)
+        data = buckets(found, start, end, step)
         return [(index * step, {s: data[index].get(s) for s in stats}) for index in sorted(data)]
 
     def list_metrics(self, namespace=None, metric=None, dimensions=()) -> list[tuple]:
@@ -68,7 +72,18 @@ class CloudWatch:
                 if all(d["Name"] in dims and d.get("Value") in (None, dims[d["Name"]])
                        for d in dimensions):
                     out.append((ns, name, dims))
+        for ns, name, dims in self.custom.names():
+            if namespace in (None, ns) and metric in (None, name) and all(
+                    d["Name"] in dims and d.get("Value") in (None, dims[d["Name"]])
+                    for d in dimensions):
+                out.append((ns, name, dims))
         return out
+
+    def unit(self, namespace, metric, dimensions: dict) -> str | None:
+        """The unit datapoints carry: the service's, or the one a custom metric was put with."""
+        if namespace in sources.SOURCES:
+            return sources.unit(namespace, metric)
+        return self.custom.units.get(self.custom.key(namespace, metric, dimensions))
 
     # --- alarms ---------------------------------------------------------------------------
     def put_metric_alarm(self, name, **config) -> Alarm:

@@ -49,14 +49,28 @@ class Bucket:
                 "Maximum": self.high}[stat]
 
 
+    def merge(self, count: float, total: float, low: float, high: float) -> None:
+        """Add a pre-aggregated sample (PutMetricData's StatisticValues or Values/Counts)."""
+        self.count += count
+        self.total += total
+        self.low = min(self.low, low)
+        self.high = max(self.high, high)
+
+
 def buckets(samples, start: float, end: float, period: float) -> dict[int, Bucket]:
-    """Samples in [start, end) grouped by period index (periods aligned on the epoch)."""
+    """Samples in [start, end) grouped by period index (periods aligned on the epoch).
+
+    A sample is ``(t, value)`` or ``(t, count, sum, minimum, maximum)``."""
     out: dict[int, Bucket] = {}
-    for t, value in samples:
+    for sample in samples:
+        t = sample[0]
         if start <= t < end:
             index = int(math.floor(round(t / period, 9)))
             bucket = out.get(index)
             if bucket is None:
                 bucket = out[index] = Bucket()
-            bucket.add(value)
+            if len(sample) == 2:
+                bucket.add(sample[1])
+            else:
+                bucket.merge(*sample[1:])
     return out

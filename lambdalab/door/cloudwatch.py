@@ -2,8 +2,9 @@
 
 Metrics come from the lab's records (:mod:`lambdalab.cloudwatch.sources`: AWS/Lambda by
 ``FunctionName`` or account-wide, AWS/SQS by ``QueueName``); alarms live in ``lab.cloudwatch``
-and are evaluated on the virtual clock. Percentile statistics, metric math (``Expression``,
-``Metrics`` in alarms), anomaly detection and composite alarms answer a clear error.
+and are evaluated on the virtual clock; PutMetricData stores custom metrics (alarms work on
+them too). Percentile statistics, metric math (``Expression``, ``Metrics`` in alarms), anomaly
+detection and composite alarms answer a clear error.
 
 CW/ = https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/
 """
@@ -14,7 +15,6 @@ from datetime import datetime, timezone
 from .. import facts
 from ..clock import EPOCH
 from ..cloudwatch import of
-from ..cloudwatch.sources import unit
 from ..errors import InvalidNextToken, InvalidParameterCombination
 from ..sqs import InvalidParameterValue, MissingParameter
 
@@ -73,7 +73,7 @@ def get_metric_statistics(lab, p):
             "increasing Period, or decreasing the time range.")
     namespace, metric = p["Namespace"], p["MetricName"]
     points = of(lab).statistics(namespace, metric, _dimensions(p), start, end, period, stats)
-    metric_unit = unit(namespace, metric)
+    metric_unit = of(lab).unit(namespace, metric, _dimensions(p))
     if p.get("Unit") not in (None, metric_unit):
         points = []          # CloudWatch filters by unit: another unit matches no data
     datapoints = []
@@ -109,7 +109,7 @@ def get_metric_data(lab, p):
         dims = {d["Name"]: d["Value"] for d in metric.get("Dimensions") or []}
         points = of(lab).statistics(namespace, name, dims, start, end, stat["Period"],
                                     [stat["Stat"]])
-        if stat.get("Unit") not in (None, unit(namespace, name)):
+        if stat.get("Unit") not in (None, of(lab).unit(namespace, name, dims)):
             points = []
         if descending:
             points.reverse()
@@ -211,7 +211,14 @@ def delete_alarms(lab, p):
     return 200, {}
 
 
+def put_metric_data(lab, p):
+    """Custom metrics (CW/API_PutMetricData.html); the timestamp defaults to lab time."""
+    of(lab).custom.put(p.get("Namespace"), p.get("MetricData") or [], lab.t, _lab_seconds)
+    return 200, {}
+
+
 OPERATIONS = {
+    "PutMetricData": put_metric_data,
     "GetMetricStatistics": get_metric_statistics,
     "GetMetricData": get_metric_data,
     "ListMetrics": list_metrics,

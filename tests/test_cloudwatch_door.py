@@ -367,3 +367,38 @@ def test_put_metric_data_custom_metrics_and_an_alarm_on_them(lab):
         assert code(err) == "InvalidParameterValue"
     lab.run("1m")
     assert lab.cloudwatch.alarms["big-orders"].state == "ALARM"
+
+
+def test_lambda_alarm_action_needs_permission_and_gets_the_cloudwatch_event(lab):
+    got = []
+
+    @lab.function(duration="10ms")
+    def responder(event, context):
+        got.append(event)
+
+    @lab.function(duration="10ms")
+    def unpermitted(event, context):
+        got.append("should not run")
+
+    lab.awslambda.add_permission("responder", "cw", "lambda:InvokeFunction",
+                                 "lambda.alarms.cloudwatch.amazonaws.com",
+                                 source_arn="arn:aws:cloudwatch:us-east-1:123456789012:alarm:*")
+    with lab.aws():
+        boto3.client("cloudwatch").put_metric_alarm(
+            AlarmName="errors", Namespace="AWS/Lambda", MetricName="Errors",
+            Dimensions=[{"Name": "FunctionName", "Value": "worker"}], Statistic="Sum",
+            Period=60, EvaluationPeriods=1, Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[responder.arn, unpermitted.arn])
+    lab.awslambda.get("worker").invoke({"fail": True})
+    lab.run("90s")
+    (event,) = got
+    assert event["source"] == "aws.cloudwatch"
+    assert event["alarmArn"].endswith(":alarm:errors")
+    assert event["alarmData"]["state"]["value"] == "ALARM"
+    assert event["alarmData"]["previousState"]["value"] == "INSUFFICIENT_DATA"
+    metric = event["alarmData"]["configuration"]["metrics"][0]["metricStat"]
+    assert metric["metric"] == {"namespace": "AWS/Lambda", "name": "Errors",
+                                "dimensions": {"FunctionName": "worker"}}
+    history = lab.cloudwatch.alarms["errors"].history
+    assert any("Failed to execute action" in h[3] and "unpermitted" in h[3] for h in history)

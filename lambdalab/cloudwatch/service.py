@@ -22,6 +22,8 @@ from .alarms import COMPARISONS, TREAT_MISSING, Alarm, decide, reason
 from .custom import CustomMetrics
 from .stats import buckets, check_period, check_statistic
 
+LAMBDA_ALARM_PRINCIPAL = "lambda.alarms.cloudwatch.amazonaws.com"
+
 #: region code -> the name CloudWatch writes in alarm notifications
 REGION_NAMES = {"us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)",
                 "us-west-1": "US West (N. California)", "us-west-2": "US West (Oregon)",
@@ -178,7 +180,56 @@ class CloudWatch:
         if alarm.actions_enabled:
             message = self.notification(alarm, old)
             for target in alarm.actions_for(state):
-                self.lab.deliver(alarm.arn, target, "alarm", message)
+                if target.startswith("arn:aws:lambda:"):
+                    self._invoke_action(alarm, target, old)
+                else:
+                    self.lab.deliver(alarm.arn, target, "alarm", message)
+
+    def _invoke_action(self, alarm: Alarm, target: str, old_state: str) -> None:
+        """A Lambda alarm action: an async invoke with CloudWatch's Lambda event, if the
+        function's policy lets lambda.alarms.cloudwatch.amazonaws.com invoke it for this alarm
+        (AlarmThatSendsEmail.html#alarms-and-actions-Lambda); otherwise the action fails and
+        is noted in the alarm's history, as AWS does."""
+        from ..errors import AWSError
+        try:
+            allowed = self.lab.awslambda.allows(target, LAMBDA_ALARM_PRINCIPAL, alarm.arn)
+        except AWSError:
+            allowed = False
+        if not allowed:
+            alarm.history.append((self.lab.clock.t, alarm.state, alarm.state,
+                                  f"Failed to execute action {target}: the function does not "
+                                  f"exist or does not allow {LAMBDA_ALARM_PRINCIPAL}"))
+            return
+        self.lab.deliver(alarm.arn, target, "alarm", json.dumps(self.lambda_event(alarm,
+                                                                                 old_state)))
+
+    def lambda_event(self, alarm: Alarm, old_state: str) -> dict:
+        """The event a Lambda alarm action receives (AlarmThatSendsEmail.html, "Lambda alarm
+        actions")."""
+        def state(value, reason, t, reason_data=None):
+            out = {"value": value, "reason": reason, "timestamp": _ts(self.lab, t)}
+            if reason_data:
+                out["reasonData"] = reason_data
+            return out
+        changes = [h for h in alarm.history if h[1] != h[2]]      # not failed-action notes
+        previous = changes[-2] if len(changes) > 1 else None
+        return {
+            "source": "aws.cloudwatch", "alarmArn": alarm.arn, "accountId": self.lab.account,
+            "time": _ts(self.lab, alarm.state_updated), "region": self.lab.region,
+            "alarmData": {
+                "alarmName": alarm.name,
+                "state": state(alarm.state, alarm.reason, alarm.state_updated,
+                               alarm.reason_data),
+                "previousState": state(old_state, previous[3] if previous else
+                                       "Unchecked: Initial alarm creation",
+                                       previous[0] if previous else alarm.updated),
+                "configuration": {
+                    "description": alarm.description,
+                    "metrics": [{"id": "m1", "metricStat": {
+                        "metric": {"namespace": alarm.namespace, "name": alarm.metric_name,
+                                   "dimensions": alarm.dimension_map},
+                        "period": alarm.period, "stat": alarm.statistic},
+                        "returnData": True}]}}}
 
     def notification(self, alarm: Alarm, old_state: str) -> str:
         """The JSON CloudWatch publishes to an SNS topic on a state change

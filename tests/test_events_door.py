@@ -106,6 +106,24 @@ def test_event_buses(lab):
         assert len(ev.list_event_buses()["EventBuses"]) == 1
 
 
+def test_tags_on_rules_and_buses(lab):
+    with lab.aws():
+        ev = boto3.client("events")
+        rule = ev.put_rule(Name="r", EventPattern='{"source": ["a"]}',
+                           Tags=[{"Key": "team", "Value": "orders"}])["RuleArn"]
+        bus = ev.create_event_bus(Name="b", Tags=[{"Key": "env", "Value": "lab"}])["EventBusArn"]
+        ev.tag_resource(ResourceARN=rule, Tags=[{"Key": "cost", "Value": "1"}])
+        assert ev.list_tags_for_resource(ResourceARN=rule)["Tags"] == [
+            {"Key": "cost", "Value": "1"}, {"Key": "team", "Value": "orders"}]
+        ev.untag_resource(ResourceARN=rule, TagKeys=["cost"])
+        assert len(ev.list_tags_for_resource(ResourceARN=rule)["Tags"]) == 1
+        assert ev.list_tags_for_resource(ResourceARN=bus)["Tags"] == [{"Key": "env",
+                                                                         "Value": "lab"}]
+        with pytest.raises(ClientError) as err:
+            ev.list_tags_for_resource(ResourceARN=rule + "x")
+        assert code(err) == "ResourceNotFoundException"
+
+
 def test_list_rules_pages(lab):
     for i in range(5):
         lab.events.put_rule(f"r{i}", event_pattern={"source": ["a"]})

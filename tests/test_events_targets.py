@@ -297,6 +297,20 @@ def test_default_policy_retries_for_up_to_a_day(lab):
     assert any("dropped" in line for line in lab.events.logs())
 
 
+def test_trace_has_one_row_per_event_and_target(lab):
+    q = lab.sqs.create_queue("q")
+    rule(lab, targets=[{"Id": "q", "Arn": q.arn},
+                       {"Id": "ghost", "Arn": lab.arn("sqs", "ghost")}])
+    out = put(lab)
+    lab.run()
+    t = lab.events.trace()
+    assert t.target_id.tolist() == ["q", "ghost"]
+    assert t.outcome.tolist() == ["delivered", "failed"]
+    assert t.error_code.isna().tolist() == [True, False] and t.error_code[1] == "NO_RESOURCE"
+    assert set(t.event_id) == {out["Entries"][0]["EventId"]}
+    assert len(lab.events.trace("other")) == 0
+
+
 def test_event_age_limit_stops_retries(lab):
     fn = throttled_function(lab)
     r = rule(lab, targets=[{"Id": "fn", "Arn": fn.arn,

@@ -35,6 +35,8 @@ def put_rule(lab, p):
         schedule_expression=p.get("ScheduleExpression"), state=p.get("State"),
         description=p.get("Description"), role_arn=p.get("RoleArn"),
         event_bus=p.get("EventBusName"))
+    if p.get("Tags"):
+        lab.events.tag_resource(rule.arn, {t["Key"]: t["Value"] for t in p["Tags"]})
     return 200, {"RuleArn": rule.arn}
 
 
@@ -85,6 +87,8 @@ def list_rule_names_by_target(lab, p):
 
 def create_event_bus(lab, p):
     bus = lab.events.create_event_bus(p["Name"], p.get("Description"))
+    if p.get("Tags"):
+        lab.events.tag_resource(bus.arn, {t["Key"]: t["Value"] for t in p["Tags"]})
     return 200, {"EventBusArn": bus.arn}
 
 
@@ -155,6 +159,23 @@ def describe_replay(lab, p):
     return 200, lab.events.replay(p["ReplayName"]).describe(lab.clock.to_datetime)
 
 
+def tag_resource(lab, p):
+    lab.events.tag_resource(p["ResourceARN"], {t["Key"]: t["Value"] for t in p.get("Tags") or []})
+    return 200, {}
+
+
+def untag_resource(lab, p):
+    lab.events.untag_resource(p["ResourceARN"], p.get("TagKeys") or [])
+    return 200, {}
+
+
+def list_tags_for_resource(lab, p):
+    tags = lab.events.list_tags(p["ResourceARN"])
+    return 200, {"Tags": [{"Key": k, "Value": v} for k, v in sorted(tags.items())]}
+
+
+OPERATIONS.update({"TagResource": tag_resource, "UntagResource": untag_resource,
+                   "ListTagsForResource": list_tags_for_resource})
 OPERATIONS.update({"CreateArchive": create_archive, "DescribeArchive": describe_archive,
                    "ListArchives": list_archives, "DeleteArchive": delete_archive,
                    "StartReplay": start_replay, "DescribeReplay": describe_replay})

@@ -59,6 +59,7 @@ class EventsService:
         self.records: list[tuple] = []        # (t, bus, rule, metric): metric facts
         self.lines: list[tuple[float, str]] = []
         self.outages: dict[str, tuple[float, str]] = {}
+        self.tags: dict[str, dict] = {}       # rule or bus ARN -> {key: value}
         self.archives: dict = {}              # name -> archive.Archive
         self.replays: dict = {}               # name -> archive.Replay
         self._create_bus("default")
@@ -109,6 +110,7 @@ class EventsService:
                 "(after removing their targets) first.")
         del self.buses[name]
         del self.buses_by_arn[bus.arn]
+        self.tags.pop(bus.arn, None)
 
     def list_event_buses(self, prefix: str = "") -> list[EventBus]:
         return [b for name, b in sorted(self.buses.items()) if name.startswith(prefix or "")]
@@ -174,6 +176,7 @@ class EventsService:
         rule.state = "DISABLED"
         self._reschedule(rule)
         del bus.rules[name]
+        self.tags.pop(rule.arn, None)
 
     def list_rules(self, prefix: str = "", event_bus: str | None = None) -> list[Rule]:
         bus = self.bus(event_bus)
@@ -360,6 +363,23 @@ class EventsService:
                      "detail": event if isinstance(event, dict) else {"body": body}}
         self.lab.clock.at(self.lab.t, self.route, bus, event, None)
 
+    # --- tags (TagResource, UntagResource, ListTagsForResource) -------------------------
+    def _taggable(self, arn: str) -> str:
+        if arn in self.buses_by_arn or any(r.arn == arn for b in self.buses.values()
+                                           for r in b.rules.values()):
+            return arn
+        raise ResourceNotFoundException(f"Resource {arn} does not exist.")
+
+    def tag_resource(self, arn: str, tags: dict) -> None:
+        self.tags.setdefault(self._taggable(arn), {}).update(tags)
+
+    def untag_resource(self, arn: str, keys: list) -> None:
+        for key in keys:
+            self.tags.get(self._taggable(arn), {}).pop(key, None)
+
+    def list_tags(self, arn: str) -> dict:
+        return dict(self.tags.get(self._taggable(arn), {}))
+
     # --- archives and replays (lambdalab.events.archive) ----------------------------------
     def create_archive(self, name, source_arn, event_pattern=None, retention_days=0,
                        description=None):
@@ -434,6 +454,22 @@ class EventsService:
     def logs(self) -> list[str]:
         """What the lab noted about deliveries (failures, retries, DLQ sends), with times."""
         return [f"{self.lab.iso(t)} {line}" for t, line in self.lines]
+
+    def trace(self, rule: str | None = None):
+        """One row per (event, target) delivery (a pandas DataFrame): event_id, bus, rule,
+        target_id, target_arn, first and ended (lab datetimes), attempts, outcome (delivered |
+        failed | pending), error_code, error_message."""
+        import pandas as pd
+        to_dt = self.lab.clock.to_datetime
+        rows = [(i.event["id"], i.rule.bus.name, i.rule.name, i.target.get("Id"),
+                 i.target["Arn"], to_dt(i.first), None if i.ended is None else to_dt(i.ended),
+                 i.attempts, i.outcome or "pending",
+                 None if i.error is None else i.error.code,
+                 None if i.error is None else i.error.message)
+                for i in self.invocations if rule is None or i.rule.name == rule]
+        return pd.DataFrame(rows, columns=["event_id", "bus", "rule", "target_id", "target_arn",
+                                           "first", "ended", "attempts", "outcome",
+                                           "error_code", "error_message"])
 
     def metrics(self, rule: str | None = None, period="1m", event_bus: str | None = None):
         """CloudWatch ``AWS/Events`` metrics per period (Sum), indexed by time: MatchedEvents,

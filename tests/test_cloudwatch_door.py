@@ -402,3 +402,25 @@ def test_lambda_alarm_action_needs_permission_and_gets_the_cloudwatch_event(lab)
                                 "dimensions": {"FunctionName": "worker"}}
     history = lab.cloudwatch.alarms["errors"].history
     assert any("Failed to execute action" in h[3] and "unpermitted" in h[3] for h in history)
+
+
+def test_set_alarm_state_runs_actions_and_history_records_it(lab):
+    with lab.aws():
+        cw = boto3.client("cloudwatch")
+        cw.put_metric_alarm(AlarmName="drill", Namespace="AWS/Lambda", MetricName="Errors",
+                            Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=1,
+                            ComparisonOperator="GreaterThanOrEqualToThreshold",
+                            TreatMissingData="notBreaching", AlarmActions=[TOPIC])
+        cw.set_alarm_state(AlarmName="drill", StateValue="ALARM", StateReason="testing")
+        assert cw.describe_alarms(AlarmNames=["drill"])["MetricAlarms"][0]["StateValue"] == \
+            "ALARM"
+        assert len(lab.deliveries_to(TOPIC)) == 1
+    lab.run("1m")                                  # the next evaluation decides again
+    with lab.aws():
+        cw = boto3.client("cloudwatch")
+        history = cw.describe_alarm_history(AlarmName="drill")["AlarmHistoryItems"]
+        assert [h["HistorySummary"] for h in history] == [
+            "Alarm updated from ALARM to OK", "Alarm updated from INSUFFICIENT_DATA to ALARM"]
+        with pytest.raises(ClientError) as err:
+            cw.set_alarm_state(AlarmName="nope", StateValue="OK", StateReason="x")
+        assert code(err) == "ResourceNotFound"

@@ -139,6 +139,20 @@ class CloudWatch:
         for name in names:
             self.lab.clock.cancel(self.alarms.pop(name).event)
 
+    def set_alarm_state(self, name, state, reason, reason_data=None) -> None:
+        """SetAlarmState: change the state now (actions run); the next evaluation decides
+        again (CW/API_SetAlarmState.html)."""
+        alarm = self.alarms.get(name)
+        if alarm is None:
+            raise ResourceNotFound(f"Alarm {name} not found")
+        if state not in ("OK", "ALARM", "INSUFFICIENT_DATA"):
+            raise InvalidParameterValue(
+                f"StateValue must be OK, ALARM or INSUFFICIENT_DATA (got {state!r}).")
+        if state != alarm.state:
+            self._transition(alarm, state, reason, [])
+            if reason_data is not None:
+                alarm.reason_data = reason_data
+
     def _schedule(self, alarm: Alarm) -> None:
         """The next evaluation: the next boundary of the alarm's period (background)."""
         t = self.lab.clock.t

@@ -10,6 +10,7 @@ CW/ = https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from .. import facts
@@ -217,7 +218,46 @@ def put_metric_data(lab, p):
     return 200, {}
 
 
+def set_alarm_state(lab, p):
+    of(lab).set_alarm_state(p["AlarmName"], p["StateValue"], p["StateReason"],
+                            p.get("StateReasonData"))
+    return 200, {}
+
+
+def describe_alarm_history(lab, p):
+    """State changes (``StateUpdate``) and failed actions (``Action``), newest first."""
+    name = p.get("AlarmName")
+    items = []
+    for alarm in of(lab).alarms.values():
+        if name not in (None, alarm.name):
+            continue
+        for t, old, new, why in alarm.history:
+            kind = "StateUpdate" if old != new else "Action"
+            summary = f"Alarm updated from {old} to {new}" if kind == "StateUpdate" else why
+            items.append((t, alarm.name, kind, summary, why, old, new))
+    wanted = p.get("HistoryItemType")
+    start = _lab_seconds(p["StartDate"]) if p.get("StartDate") else None
+    end = _lab_seconds(p["EndDate"]) if p.get("EndDate") else None
+    items = [i for i in items if wanted in (None, i[2]) and (start is None or i[0] >= start)
+             and (end is None or i[0] <= end)]
+    items.sort(key=lambda i: i[0], reverse=(p.get("ScanBy") or "TimestampDescending")
+               == "TimestampDescending")
+    size = p.get("MaxRecords") or 100
+    begin = _token(p)
+    body = {"AlarmHistoryItems": [{
+        "AlarmName": n, "AlarmType": "MetricAlarm", "Timestamp": _when(lab, t),
+        "HistoryItemType": kind, "HistorySummary": summary,
+        "HistoryData": json.dumps({"version": "1.0", "oldState": {"stateValue": old},
+                                   "newState": {"stateValue": new, "stateReason": why}})}
+        for t, n, kind, summary, why, old, new in items[begin:begin + size]]}
+    if begin + size < len(items):
+        body["NextToken"] = str(begin + size)
+    return 200, body
+
+
 OPERATIONS = {
+    "SetAlarmState": set_alarm_state,
+    "DescribeAlarmHistory": describe_alarm_history,
     "PutMetricData": put_metric_data,
     "GetMetricStatistics": get_metric_statistics,
     "GetMetricData": get_metric_data,

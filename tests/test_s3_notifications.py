@@ -320,3 +320,34 @@ def test_objects_written_by_handlers_carry_the_handlers_virtual_time():
     # S3's LastModified has one-second precision (an HTTP date)
     expected = lab.clock.to_datetime(int(started.start + started.init + 2))
     assert modified == expected
+
+
+def test_overlapping_configurations_are_rejected(lab):
+    queue = lab.sqs.get("uploads-queue")
+
+    def config(events, prefix=None, suffix=None):
+        rules = [{"Name": n, "Value": v} for n, v in (("prefix", prefix), ("suffix", suffix))
+                 if v is not None]
+        entry = {"QueueArn": queue.arn, "Events": events}
+        if rules:
+            entry["Filter"] = {"Key": {"FilterRules": rules}}
+        return entry
+
+    with lab.aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        for pair in ((config(["s3:ObjectCreated:*"]), config(["s3:ObjectCreated:Put"])),
+                     (config(["s3:ObjectCreated:Put"], "images/"),
+                      config(["s3:ObjectCreated:Put"], "images/big/")),
+                     (config(["s3:ObjectCreated:Put"], suffix=".jpg"),
+                      config(["s3:ObjectCreated:Put"], suffix="big.jpg"))):
+            with pytest.raises(ClientError) as err:
+                configure(s3, QueueConfigurations=list(pair))
+            assert "Configurations overlap" in str(err.value)
+        # allowed (S3's own examples): different event types, or disjoint prefixes / suffixes
+        configure(s3, QueueConfigurations=[config(["s3:ObjectCreated:*"]),
+                                           config(["s3:ObjectRemoved:*"])])
+        configure(s3, QueueConfigurations=[config(["s3:ObjectCreated:Put"], "images/"),
+                                           config(["s3:ObjectCreated:Put"], "logs/")])
+        configure(s3, QueueConfigurations=[config(["s3:ObjectCreated:Put"], suffix=".jpg"),
+                                           config(["s3:ObjectCreated:Put"], suffix=".png")])

@@ -21,9 +21,12 @@ The configuration is read back from moto's S3 backend (what GetBucketNotificatio
 shows). Shapes: S3/notification-content-structure.html and S3/ev-events.html, where S3/ =
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/.
 
-Known gaps: overlapping configurations are not rejected; queue and topic policies are not
-checked; objects changed outside the door (moto directly) notify nothing; ObjectRemoved events
-are sent only for keys that existed; the principal IDs in records are fixed placeholders.
+Overlapping configurations (a shared event type with prefixes or suffixes where one extends
+the other) answer ``InvalidArgument`` "Configurations overlap", as S3 does.
+
+Known gaps: queue and topic policies are not checked; objects changed outside the door (moto
+directly) notify nothing; ObjectRemoved events are sent only for keys that existed; the
+principal IDs in records are fixed placeholders.
 """
 from __future__ import annotations
 
@@ -95,6 +98,27 @@ def matches(events, filters, event_name: str, key: str) -> bool:
     return key.startswith(rules.get("prefix", "")) and key.endswith(rules.get("suffix", ""))
 
 
+def _events_overlap(a, b) -> bool:
+    for x in a:
+        for y in b:
+            fx, fy = x.split(":")[:2], y.split(":")[:2]
+            if x == y or (fx == fy and (x.endswith(":*") or y.endswith(":*"))):
+                return True
+    return False
+
+
+def overlap(a: dict, b: dict) -> bool:
+    """Whether two configurations (boto3 shape) could both match one event: a shared event type
+    and prefixes / suffixes where one extends the other (S3/notification-how-to-filtering.html,
+    "Examples of valid notification configurations with object key name filtering")."""
+    if not _events_overlap(a.get("Events") or [], b.get("Events") or []):
+        return False
+    ra, rb = _rules(a.get("Filter")), _rules(b.get("Filter"))
+    pa, pb = ra.get("prefix", ""), rb.get("prefix", "")
+    sa, sb = ra.get("suffix", ""), rb.get("suffix", "")
+    return (pa.startswith(pb) or pb.startswith(pa)) and (sa.endswith(sb) or sb.endswith(sa))
+
+
 class Bridge:
     def __init__(self, lab):
         self.lab = lab
@@ -111,6 +135,18 @@ class Bridge:
         params = context.get("lambdalab_params", {})
         bucket = params.get("Bucket")
         config = params.get("NotificationConfiguration") or {}
+        metadata = {"RequestId": self.lab.ids.api_request_id(), "HTTPHeaders": {},
+                    "RetryAttempts": 0}
+        entries = [entry for section, _, _ in _KINDS for entry in config.get(section) or []]
+        for i, first in enumerate(entries):
+            for second in entries[i + 1:]:
+                if overlap(first, second):
+                    return _error(400, "InvalidArgument",
+                                  "Configurations overlap. Configurations on the same bucket "
+                                  "cannot share a common event type (configurations "
+                                  f"{first.get('Id')} and {second.get('Id')}: give them "
+                                  "disjoint event types or non-overlapping prefix/suffix "
+                                  "filters)", {}, metadata)
         bad = []
         for section, member, _ in _KINDS:
             for entry in config.get(section) or []:
@@ -119,8 +155,6 @@ class Bridge:
                     bad.append((entry[member], problem))
         if not bad:
             return None
-        metadata = {"RequestId": self.lab.ids.api_request_id(), "HTTPHeaders": {},
-                    "RetryAttempts": 0}
         reasons = "; ".join(f"{arn}: {why}" for arn, why in bad)
         return _error(400, "InvalidArgument",
                       f"Unable to validate the following destination configurations ({reasons})",

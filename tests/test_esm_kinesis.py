@@ -529,3 +529,35 @@ def test_changing_parallelization_moves_waiting_records_without_losing_any(lab):
     assert sorted(seen, key=int) == [str(i) for i in range(100)] and len(seen) == 100
     assert mapping.trace().lane.max() == 3
     assert mapping.stats()["processed"] == 100
+
+
+def test_children_are_read_only_after_their_parent(lab):
+    # L/with-kinesis.html: after a reshard Lambda finishes the parent shard before its children
+    stream = lab.kinesis.create_stream("s", 1)
+    seen = []
+
+    @lab.function(duration="1s")
+    def consumer(event, context):
+        for r in event["Records"]:
+            if data_of(r) == "poison" and lab.t < 30:       # fails for 30 s, then passes
+                raise ValueError("not yet")
+        seen.extend((r["eventID"].split(":")[0], data_of(r)) for r in event["Records"])
+
+    mapping = lab.awslambda.create_event_source_mapping(consumer, stream.arn, batch_size=2,
+                                                        starting_position="TRIM_HORIZON")
+    lab.kinesis.put_record(stream, "poison", "k")
+    lab.kinesis.put_record(stream, "p-1", "k")
+    lab.run("1s")
+    lab.kinesis.update_shard_count(stream, 2)
+    for i in range(4):
+        lab.kinesis.put_record(stream, f"c-{i}", f"key-{i}")
+    lab.run()
+    assert [d for _, d in seen][:2] == ["poison", "p-1"]      # parent first, though blocked
+    assert sorted(d for _, d in seen[2:]) == ["c-0", "c-1", "c-2", "c-3"]
+    parent_last = max(t for t, shard in zip(mapping.trace().time, mapping.trace().shard)
+                      if shard == "shardId-000000000000")
+    child_first = min(t for t, shard in zip(mapping.trace().time, mapping.trace().shard)
+                      if shard != "shardId-000000000000")
+    assert child_first >= parent_last + 1.0 - 1e-9
+    assert child_first >= 30
+    assert mapping.stats()["processed"] == 6

@@ -1,7 +1,8 @@
 """Property test of Kinesis event source mappings: whatever the settings and the poison records,
 
-* successful processing never breaks order: per shard with ParallelizationFactor 1, per
-  partition key within a shard otherwise (L/services-kinesis-parameters.html);
+* successful processing never breaks order: per shard with ParallelizationFactor 1, and per
+  partition key always (L/services-kinesis-parameters.html), also across a reshard in the
+  middle (UpdateShardCount: parents are finished before their children, L/with-kinesis.html);
 * no record is processed successfully twice (the checkpoint only moves forward);
 * every record is accounted for exactly once: processed, filtered out, reported to the
   on-failure destination, dropped after the retry/age limits (no destination), or expired from
@@ -29,9 +30,10 @@ records_st = st.lists(st.tuples(st.sampled_from("abcdef"),
        batch_size=st.integers(1, 12), bisect=st.booleans(),
        retries=st.sampled_from([-1, 0, 1, 3]), max_age=st.sampled_from([-1, 60, 600]),
        report=st.booleans(), destination=st.booleans(), poison_every=st.integers(0, 6),
-       duration=st.sampled_from(["10ms", "400ms", "2s"]))
+       duration=st.sampled_from(["10ms", "400ms", "2s"]),
+       reshard=st.sampled_from([None, 0.5, 2.0]))
 def test_order_and_accounting(records, shards, parallelization, batch_size, bisect, retries,
-                              max_age, report, destination, poison_every, duration):
+                              max_age, report, destination, poison_every, duration, reshard):
     lab = Lab(seed=1)
     stream = lab.kinesis.create_stream("s", shards)
     dlq = lab.sqs.create_queue("failures")
@@ -66,15 +68,24 @@ def test_order_and_accounting(records, shards, parallelization, batch_size, bise
         lab.kinesis.put_record(stream, f"{'poison' if is_poison else 'ok'}-{i}", key)
         put += 1
         lab.run(gap)
+        if reshard and i == len(records) // 2:
+            target = max(1, round(len(stream.open_shards) * reshard))
+            if target != len(stream.open_shards):
+                lab.kinesis.update_shard_count(stream, target)
     lab.run("26h")
 
     # no success twice, and order per shard (per key when parallelized)
     assert len(set(successes)) == len(successes)
-    lines: dict = {}
+    per_shard: dict = {}
+    per_key: dict = {}
     for shard, key, seq in successes:
-        lines.setdefault((shard, key) if parallelization > 1 else shard, []).append(seq)
-    for seqs in lines.values():
+        per_shard.setdefault(shard, []).append(seq)
+        per_key.setdefault(key, []).append(seq)    # children's numbers exceed their parents'
+    for seqs in per_key.values():
         assert seqs == sorted(seqs)
+    if parallelization == 1:
+        for seqs in per_shard.values():
+            assert seqs == sorted(seqs)
 
     stats = mapping.stats()
     assert stats["processed"] == len(successes)

@@ -255,3 +255,62 @@ def test_same_seed_same_sequence_numbers_and_iterators():
         out.append(lab.kinesis.shard_iterator(stream, "shardId-000000000001", "TRIM_HORIZON"))
         return out
     assert run() == run()
+
+
+# --- resharding (K/API_SplitShard.html, K/API_MergeShards.html, K/API_UpdateShardCount.html) --
+
+def test_split_closes_the_parent_and_children_take_the_writes(lab):
+    stream = lab.kinesis.create_stream("s", 1)
+    before = lab.kinesis.put_record(stream, "old", "k")
+    left, right = lab.kinesis.split_shard(stream, "shardId-000000000000", str(2 ** 127))
+    parent = stream.shard("shardId-000000000000")
+    desc = parent.describe()
+    assert parent.closed and desc["SequenceNumberRange"]["EndingSequenceNumber"] == \
+        before["SequenceNumber"]
+    assert left.describe()["ParentShardId"] == parent.id
+    assert (left.start_hash, left.end_hash, right.start_hash, right.end_hash) == \
+        (0, 2 ** 127 - 1, 2 ** 127, 2 ** 128 - 1)
+    after = lab.kinesis.put_record(stream, "new", "k")
+    assert after["ShardId"] in (left.id, right.id)
+    assert int(after["SequenceNumber"]) > int(before["SequenceNumber"])
+    it = lab.kinesis.shard_iterator(stream, parent.id, "TRIM_HORIZON")
+    out = lab.kinesis.get_records(it)
+    assert [r["Data"] for r in out["Records"]] == [b"old"]
+    assert "NextShardIterator" not in out                 # the end of a closed shard
+    assert [c["ShardId"] for c in out["ChildShards"]] == [left.id, right.id]
+    with pytest.raises(InvalidArgumentException, match="not eligible"):
+        lab.kinesis.split_shard(stream, parent.id, str(2 ** 126))
+    with pytest.raises(InvalidArgumentException, match="NewStartingHashKey"):
+        lab.kinesis.split_shard(stream, left.id, "0")
+
+
+def test_merge_needs_adjacent_shards(lab):
+    stream = lab.kinesis.create_stream("s", 3)
+    with pytest.raises(InvalidArgumentException, match="adjacent"):
+        lab.kinesis.merge_shards(stream, "shardId-000000000000", "shardId-000000000002")
+    child = lab.kinesis.merge_shards(stream, "shardId-000000000001", "shardId-000000000000")
+    d = child.describe()
+    assert d["ParentShardId"] == "shardId-000000000001"
+    assert d["AdjacentParentShardId"] == "shardId-000000000000"
+    assert child.start_hash == 0 and len(stream.open_shards) == 2
+
+
+def test_update_shard_count_between_half_and_double(lab, kinesis):
+    kinesis.create_stream(StreamName="s", ShardCount=4)
+    out = kinesis.update_shard_count(StreamName="s", TargetShardCount=8,
+                                     ScalingType="UNIFORM_SCALING")
+    assert (out["CurrentShardCount"], out["TargetShardCount"]) == (4, 8)
+    summary = kinesis.describe_stream_summary(StreamName="s")["StreamDescriptionSummary"]
+    assert summary["OpenShardCount"] == 8
+    shards = kinesis.list_shards(StreamName="s")["Shards"]
+    assert len(shards) == 12 and sum("ParentShardId" in s for s in shards) == 8
+    kinesis.update_shard_count(StreamName="s", TargetShardCount=5,
+                               ScalingType="UNIFORM_SCALING")
+    assert len(lab.kinesis.get("s").open_shards) == 5
+    with pytest.raises(ClientError) as exc:
+        kinesis.update_shard_count(StreamName="s", TargetShardCount=11,
+                                   ScalingType="UNIFORM_SCALING")
+    assert code(exc) == "InvalidArgumentException"
+    opened = sorted(lab.kinesis.get("s").open_shards, key=lambda s: s.start_hash)
+    assert opened[0].start_hash == 0 and opened[-1].end_hash == 2 ** 128 - 1
+    assert all(a.end_hash + 1 == b.start_hash for a, b in zip(opened, opened[1:]))

@@ -139,6 +139,8 @@ class Lane:
                 return
             batch = self._form(t)
             if batch is None:
+                if not self.busy and not self.pending and not self.retry:
+                    self.poller.check_done()
                 return
             self._invoke(fn, batch, t)
 
@@ -305,7 +307,19 @@ class ShardPoller:
         self.lanes = [Lane(self, i) for i in range(mapping.parallelization)]
         self._routes: dict[str, int] = {}
         self._event = None
+        self.ready = True             # False until the shard's parents are read to the end
+        self.done = False             # a closed shard read to its end and processed
         shard.listeners.append(self)
+
+    def check_done(self) -> None:
+        """A closed shard whose every record is handled: its children may start."""
+        if self.done or not self.ready or not self.shard.closed or \
+                self.next <= self.shard.count:
+            return
+        if any(lane.busy or lane.pending or lane.retry for lane in self.lanes):
+            return
+        self.done = True
+        self.mapping.shard_done(self)
 
     def poke(self) -> None:
         """New records: read them as soon as possible."""
@@ -336,7 +350,7 @@ class ShardPoller:
     def read(self) -> None:
         self._event = None
         mapping = self.mapping
-        if not mapping.enabled or mapping.deleted:
+        if not mapping.enabled or mapping.deleted or not self.ready:
             return
         t = mapping.lab.clock.t
         shard = self.shard
@@ -354,6 +368,7 @@ class ShardPoller:
             lanes[self.route(record.key)].pending.append(record)
         for lane in lanes:
             lane.pump(t)
+        self.check_done()
 
     def stop(self) -> None:
         if self in self.shard.listeners:
@@ -511,18 +526,50 @@ class StreamMapping(EventSourceMapping):
         return out
 
     # --- life cycle -----------------------------------------------------------------------
+    def _poller(self, shard, t: float) -> ShardPoller:
+        if self.starting_position == "TRIM_HORIZON" or shard.parents:
+            position = shard.first_number(t)      # children are read from their start
+        elif self.starting_position == "AT_TIMESTAMP":
+            position = shard.number_at(self.starting_timestamp, t)
+        else:
+            position = shard.count + 1
+        poller = self.pollers[shard.id] = ShardPoller(self, shard, position)
+        # parent before child (L/with-kinesis.html): wait for parents this mapping reads
+        poller.ready = all(self.pollers[p.id].done for p in shard.parents
+                           if p.id in self.pollers)
+        return poller
+
+    def resharded(self, children) -> None:
+        """The stream split or merged shards: read the children after their parents."""
+        if self.deleted:
+            return
+        t = self.lab.t
+        for child in children:
+            self._poller(child, t)
+        for child in children:
+            for parent in child.parents:
+                poller = self.pollers.get(parent.id)
+                if poller is not None:
+                    poller.check_done()
+
+    def shard_done(self, poller: ShardPoller) -> None:
+        for other in self.pollers.values():
+            if not other.ready and all(self.pollers[p.id].done for p in other.shard.parents
+                                       if p.id in self.pollers):
+                other.ready = True
+                other.poke()
+
     def start(self) -> None:
         t = self.lab.t
-        for shard in self.stream.shards:
+        stream = self.stream
+        if self not in getattr(stream, "listeners", [self]):
+            stream.listeners.append(self)
+        for shard in stream.shards:
             poller = self.pollers.get(shard.id)
             if poller is None:
-                if self.starting_position == "TRIM_HORIZON":
-                    position = shard.first_number(t)
-                elif self.starting_position == "AT_TIMESTAMP":
-                    position = shard.number_at(self.starting_timestamp, t)
-                else:
-                    position = shard.count + 1
-                poller = self.pollers[shard.id] = ShardPoller(self, shard, position)
+                if shard.closed and self.starting_position == "LATEST":
+                    continue                      # LATEST reads only the open shards
+                poller = self._poller(shard, t)
             elif poller not in shard.listeners:
                 shard.listeners.append(poller)
             poller.poke()
@@ -533,6 +580,9 @@ class StreamMapping(EventSourceMapping):
     def stop(self) -> None:
         for poller in self.pollers.values():
             poller.stop()
+        listeners = getattr(self.stream, "listeners", None)
+        if listeners is not None and self in listeners:
+            listeners.remove(self)
 
     def source_deleted(self) -> None:
         self.stop()

@@ -123,7 +123,29 @@ def decrease_stream_retention_period(lab, p):
     return 200, {}
 
 
+def split_shard(lab, p):
+    lab.kinesis.split_shard(_stream(lab, p), p["ShardToSplit"], p["NewStartingHashKey"])
+    return 200, {}
+
+
+def merge_shards(lab, p):
+    lab.kinesis.merge_shards(_stream(lab, p), p["ShardToMerge"], p["AdjacentShardToMerge"])
+    return 200, {}
+
+
+def update_shard_count(lab, p):
+    stream = _stream(lab, p)
+    current = len(stream.open_shards)
+    if p.get("ScalingType", "UNIFORM_SCALING") != "UNIFORM_SCALING":
+        raise InvalidArgumentException("ScalingType must be UNIFORM_SCALING.")
+    lab.kinesis.update_shard_count(stream, p["TargetShardCount"])
+    return 200, {"StreamName": stream.name, "StreamARN": stream.arn,
+                 "CurrentShardCount": current, "TargetShardCount": p["TargetShardCount"]}
+
+
 OPERATIONS = {
+    "SplitShard": split_shard, "MergeShards": merge_shards,
+    "UpdateShardCount": update_shard_count,
     "CreateStream": create_stream, "DeleteStream": delete_stream,
     "DescribeStream": describe_stream, "DescribeStreamSummary": describe_stream_summary,
     "ListStreams": list_streams, "ListShards": list_shards,

@@ -6,12 +6,16 @@ DescribeStreamSummary, ListStreams, ListShards, PutRecord, PutRecords (per-recor
 GetShardIterator (TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER,
 AT_TIMESTAMP), GetRecords, Increase/DecreaseStreamRetentionPeriod.
 
-Simplifications: streams are ACTIVE at once (no CREATING state); resharding
-(UpdateShardCount, SplitShard, MergeShards), enhanced fan-out consumers and encryption are not
-emulated; the per-shard *read* limits (5 GetRecords calls/s, 2 MB/s) are not enforced. The
-per-shard *write* limits (1 MB/s or 1,000 records/s, KDG/service-sizes-and-limits.html) are a
-teaching option: ``lab.kinesis.write_limits = True`` (or ``stream.write_limits = True``) makes
-writes over them fail with ProvisionedThroughputExceededException.
+Resharding: SplitShard, MergeShards and UpdateShardCount (UNIFORM_SCALING) close parent shards
+and open children (ParentShardId / AdjacentParentShardId); event source mappings read a child
+only after its parents are done.
+
+Simplifications: streams are ACTIVE at once (no CREATING or UPDATING state, resharding is
+immediate); enhanced fan-out consumers and encryption are not emulated; the per-shard *read*
+limits (5 GetRecords calls/s, 2 MB/s) are not enforced. The per-shard *write* limits (1 MB/s
+or 1,000 records/s, KDG/service-sizes-and-limits.html) are a teaching option:
+``lab.kinesis.write_limits = True`` (or ``stream.write_limits = True``) makes writes over them
+fail with ProvisionedThroughputExceededException.
 """
 from __future__ import annotations
 
@@ -75,7 +79,7 @@ class KinesisService:
         if name in self.streams:
             raise ResourceInUseException(
                 f"Stream {name} under account {self.lab.account} already exists.")
-        used = sum(len(s.shards) for s in self.streams.values())
+        used = sum(len(s.open_shards) for s in self.streams.values())
         if used + shard_count > facts.KINESIS_SHARD_QUOTA:
             raise LimitExceededException(
                 f"This request would exceed the shard limit for the account "
@@ -135,6 +139,76 @@ class KinesisService:
                 f"be longer than existing retention period ({current:g} hours). Use "
                 "IncreaseRetentionPeriod API.")
         stream.retention = hours * 3600.0
+
+    # --- resharding ---------------------------------------------------------------------
+    def _open_shard(self, stream: Stream, shard_id: str):
+        shard = stream.shard(shard_id)
+        if shard is None:
+            raise ResourceNotFoundException(
+                f"Could not find shard {shard_id} in stream {stream.name} under account "
+                f"{self.lab.account}.")
+        if shard.closed:
+            raise InvalidArgumentException(
+                f"Shard {shard_id} in stream {stream.name} under account {self.lab.account} "
+                "has already been merged or split, and thus is not eligible for merging or "
+                "splitting.")
+        return shard
+
+    def _check_quota(self, extra: int) -> None:
+        used = sum(len(s.open_shards) for s in self.streams.values())
+        if used + extra > facts.KINESIS_SHARD_QUOTA:
+            raise LimitExceededException(
+                f"This request would exceed the shard limit for the account "
+                f"{self.lab.account} in {self.lab.region}. Current limit of shards is "
+                f"{facts.KINESIS_SHARD_QUOTA}.")
+
+    def split_shard(self, stream: Stream, shard_id: str, new_starting_hash_key) -> list:
+        """SplitShard (K/API_SplitShard.html): the parent closes, two children open."""
+        shard = self._open_shard(stream, shard_id)
+        try:
+            key = int(new_starting_hash_key)
+        except (TypeError, ValueError):
+            key = -1
+        if not shard.start_hash < key <= shard.end_hash:
+            raise InvalidArgumentException(
+                f"NewStartingHashKey {new_starting_hash_key} used in SplitShard() on shard "
+                f"{shard_id} in stream {stream.name} under account {self.lab.account} is not "
+                f"both greater than one plus the shard's StartingHashKey {shard.start_hash} "
+                f"and less than the shard's EndingHashKey {shard.end_hash}.")
+        self._check_quota(1)
+        return stream.split(shard, key, self.lab.t)
+
+    def merge_shards(self, stream: Stream, shard_id: str, adjacent_id: str):
+        """MergeShards (K/API_MergeShards.html): two adjacent open shards close into one."""
+        shard = self._open_shard(stream, shard_id)
+        adjacent = self._open_shard(stream, adjacent_id)
+        if shard.end_hash + 1 != adjacent.start_hash and \
+                adjacent.end_hash + 1 != shard.start_hash:
+            raise InvalidArgumentException(
+                f"Shards {shard_id} and {adjacent_id} in stream {stream.name} under account "
+                f"{self.lab.account} are not an adjacent pair of shards eligible for merging")
+        return stream.merge(shard, adjacent, self.lab.t)
+
+    def update_shard_count(self, stream: Stream, target: int) -> None:
+        """UpdateShardCount with UNIFORM_SCALING (K/API_UpdateShardCount.html): from half to
+        double the open shards. The lab splits the widest shard in the middle (or merges the
+        narrowest adjacent pair) until the count is reached, so every new shard has parents."""
+        current = len(stream.open_shards)
+        if isinstance(target, bool) or not isinstance(target, int) or \
+                not (current + 1) // 2 <= target <= 2 * current:
+            raise InvalidArgumentException(
+                f"TargetShardCount {target} is invalid for stream {stream.name}: it must be "
+                f"between half ({(current + 1) // 2}) and double ({2 * current}) of the "
+                f"{current} open shards.")
+        self._check_quota(max(0, target - current))
+        t = self.lab.t
+        while len(stream.open_shards) < target:
+            shard = max(stream.open_shards, key=lambda s: (s.end_hash - s.start_hash, -s.index))
+            stream.split(shard, shard.start_hash + (shard.end_hash - shard.start_hash + 1) // 2, t)
+        while len(stream.open_shards) > target:
+            pairs = list(zip(stream.open_shards, stream.open_shards[1:]))
+            a, b = min(pairs, key=lambda p: (p[1].end_hash - p[0].start_hash, p[0].index))
+            stream.merge(a, b, t)
 
     # --- writing ------------------------------------------------------------------------
     def _check_record(self, data: bytes, key, explicit) -> int | None:
@@ -289,10 +363,17 @@ class KinesisService:
         last = shard.get(shard.count)
         behind = 0 if not out or out[-1].number == shard.count or last is None else \
             int(round((t - out[-1].arrival) * 1000))
-        return {"Records": [{"SequenceNumber": r.sequence, "ApproximateArrivalTimestamp": r.arrival,
+        body = {"Records": [{"SequenceNumber": r.sequence, "ApproximateArrivalTimestamp": r.arrival,
                              "Data": r.data, "PartitionKey": r.key} for r in out],
-                "NextShardIterator": self._iterator(stream, shard, next_number, t),
                 "MillisBehindLatest": behind}
+        if shard.closed and next_number > shard.count:
+            # the end of a closed shard: no next iterator; read the children next
+            body["ChildShards"] = [{"ShardId": c.id, "ParentShards": [p.id for p in c.parents],
+                                    "HashKeyRange": c.describe()["HashKeyRange"]}
+                                   for c in stream.shards if shard in c.parents]
+        else:
+            body["NextShardIterator"] = self._iterator(stream, shard, next_number, t)
+        return body
 
     # --- descriptions -------------------------------------------------------------------
     def describe(self, stream: Stream, summary: bool = False) -> dict:
@@ -302,6 +383,6 @@ class KinesisService:
                   "StreamCreationTimestamp": self.lab.clock.to_datetime(stream.created),
                   "EnhancedMonitoring": [{"ShardLevelMetrics": []}], "EncryptionType": "NONE"}
         if summary:
-            return {**common, "OpenShardCount": len(stream.shards), "ConsumerCount": 0}
+            return {**common, "OpenShardCount": len(stream.open_shards), "ConsumerCount": 0}
         return {**common, "Shards": [s.describe() for s in stream.shards],
                 "HasMoreShards": False}

@@ -58,6 +58,9 @@ class Shard:
         self.base = 0                     # records trimmed so far (number of the first kept - 1)
         self.count = 0                    # records ever written
         self.listeners: list = []         # objects with .poke(), told about new records
+        self.parent = None                # ParentShardId (a split or merge made this shard)
+        self.adjacent_parent = None       # AdjacentParentShardId (a merge)
+        self.closed = False               # closed by a split or merge: no new records
         # write-limit accounting: (second, bytes, records) of the current second
         self._window = (-1, 0, 0)
 
@@ -139,11 +142,22 @@ class Shard:
         i = number - self.base - 1
         return self.records[i] if 0 <= i < len(self.records) else None
 
+    @property
+    def parents(self) -> list:
+        return [p for p in (self.parent, self.adjacent_parent) if p is not None]
+
     def describe(self) -> dict:
-        return {"ShardId": self.id,
-                "HashKeyRange": {"StartingHashKey": str(self.start_hash),
-                                 "EndingHashKey": str(self.end_hash)},
-                "SequenceNumberRange": {"StartingSequenceNumber": self.starting_sequence}}
+        out = {"ShardId": self.id,
+               "HashKeyRange": {"StartingHashKey": str(self.start_hash),
+                                "EndingHashKey": str(self.end_hash)},
+               "SequenceNumberRange": {"StartingSequenceNumber": self.starting_sequence}}
+        if self.closed:
+            out["SequenceNumberRange"]["EndingSequenceNumber"] = self.sequence(self.count)
+        if self.parent is not None:
+            out["ParentShardId"] = self.parent.id
+        if self.adjacent_parent is not None:
+            out["AdjacentParentShardId"] = self.adjacent_parent.id
+        return out
 
 
 class Stream:
@@ -163,12 +177,46 @@ class Stream:
         self.shards = [Shard(self, i, i * step,
                              HASH_SPACE - 1 if i == shard_count - 1 else (i + 1) * step - 1, t)
                        for i in range(shard_count)]
-        self._starts = [s.start_hash for s in self.shards]
+        self.listeners: list = []         # objects with .resharded(children), told of reshards
+        self._route()
+
+    def _route(self) -> None:
+        self.open_shards = sorted((s for s in self.shards if not s.closed),
+                                  key=lambda s: s.start_hash)
+        self._starts = [s.start_hash for s in self.open_shards]
 
     def shard_for(self, key: str, explicit: int | None = None) -> Shard:
         h = hash_key(key) if explicit is None else explicit
         i = bisect_left(self._starts, h + 1) - 1
-        return self.shards[i]
+        return self.open_shards[i]
+
+    # --- resharding (KDG/kinesis-using-sdk-java-resharding.html) --------------------------
+    def _child(self, start: int, end: int, t: float, parent, adjacent=None) -> Shard:
+        child = Shard(self, len(self.shards), start, end, t)
+        child.parent, child.adjacent_parent = parent, adjacent
+        self.shards.append(child)
+        return child
+
+    def split(self, shard: Shard, new_start: int, t: float) -> list:
+        """SplitShard: close ``shard``; two children share its hash range at ``new_start``."""
+        shard.closed = True
+        children = [self._child(shard.start_hash, new_start - 1, t, shard),
+                    self._child(new_start, shard.end_hash, t, shard)]
+        self._reshard(children)
+        return children
+
+    def merge(self, shard: Shard, adjacent: Shard, t: float) -> Shard:
+        """MergeShards: close two adjacent shards; one child covers both ranges."""
+        shard.closed = adjacent.closed = True
+        child = self._child(min(shard.start_hash, adjacent.start_hash),
+                            max(shard.end_hash, adjacent.end_hash), t, shard, adjacent)
+        self._reshard([child])
+        return child
+
+    def _reshard(self, children) -> None:
+        self._route()
+        for listener in list(self.listeners):
+            listener.resharded(children)
 
     def shard(self, shard_id: str) -> Shard | None:
         for shard in self.shards:

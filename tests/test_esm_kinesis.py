@@ -561,3 +561,21 @@ def test_children_are_read_only_after_their_parent(lab):
     assert child_first >= parent_last + 1.0 - 1e-9
     assert child_first >= 30
     assert mapping.stats()["processed"] == 6
+
+
+def test_lab_metrics_have_iterator_age_per_period(lab):
+    stream = lab.kinesis.create_stream("s", 1)
+
+    @lab.function
+    def consumer(event, context):
+        raise RuntimeError("poison")
+
+    lab.awslambda.create_event_source_mapping(consumer, stream.arn,
+                                              starting_position="TRIM_HORIZON")
+    lab.kinesis.put_record(stream, "x", "k")
+    lab.run("5m")
+    frame = lab.metrics("consumer", period="1m")
+    ages = frame.IteratorAge.dropna()
+    assert len(ages) == 5 and ages.is_monotonic_increasing   # blocked: older every minute
+    assert ages.iloc[-1] > 4 * 60_000
+    assert frame.Errors.sum() == frame.Invocations.sum() > 5

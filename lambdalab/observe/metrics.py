@@ -52,8 +52,9 @@ def metrics(lab, function: str | None = None, period="1m", until: float | None =
     ms) and DurationMax (Maximum, ms); ConcurrentExecutions (Maximum);
     ProvisionedConcurrencyInvocations, ProvisionedConcurrencySpilloverInvocations (Sum);
     AsyncEventsReceived, AsyncEventsDropped (Sum); AsyncEventAge (Maximum, ms);
-    DeadLetterErrors, DestinationDeliveryFailures (Sum). Invocations counts attempts that ran
-    (throttled requests are not invocations), as CloudWatch does."""
+    DeadLetterErrors, DestinationDeliveryFailures (Sum); IteratorAge (Maximum, ms: the age of
+    the last record of each stream batch sent, L/monitoring-metrics-types.html). Invocations
+    counts attempts that ran (throttled requests are not invocations), as CloudWatch does."""
     period = parse_duration(period)
     t = trace(lab, function)
     svc = lab.awslambda
@@ -82,6 +83,16 @@ def metrics(lab, function: str | None = None, period="1m", until: float | None =
         age_max[np.unique(age_buckets)] = 0.0
         np.maximum.at(age_max, age_buckets, ages)
     dropped = [e.ended for e in events if e.outcome in ("delivered", "dropped")]
+    iterator_age = np.full(n, np.nan)
+    for mapping in svc.mappings.mappings.values():
+        log = getattr(mapping, "log", None)      # stream mappings (Kinesis, DynamoDB Streams)
+        if log is None or (function is not None and mapping.function_name != function):
+            continue
+        for row in log:
+            if row[8] != "throttled":
+                b = min(int(row[0] // period), n - 1)
+                age = float(row[9])
+                iterator_age[b] = age if np.isnan(iterator_age[b]) else max(iterator_age[b], age)
     frame = pd.DataFrame({
         "Invocations": invocations,
         "Errors": count(ran.start[ran.outcome != "success"]),
@@ -99,6 +110,7 @@ def metrics(lab, function: str | None = None, period="1m", until: float | None =
         "AsyncEventsDropped": count(dropped),
         "DeadLetterErrors": count([f[0] for f in failures if f[2] == "dlq"]),
         "DestinationDeliveryFailures": count([f[0] for f in failures if f[2] != "dlq"]),
+        "IteratorAge": iterator_age,
     })
     frame.index = pd.DatetimeIndex([EPOCH + pd.Timedelta(seconds=i * period) for i in range(n)],
                                    name="time")

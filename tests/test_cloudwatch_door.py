@@ -424,3 +424,26 @@ def test_set_alarm_state_runs_actions_and_history_records_it(lab):
         with pytest.raises(ClientError) as err:
             cw.set_alarm_state(AlarmName="nope", StateValue="OK", StateReason="x")
         assert code(err) == "ResourceNotFound"
+
+
+def test_kinesis_incoming_records_and_bytes(lab):
+    stream = lab.kinesis.create_stream("clicks", 2)
+    for i in range(3):
+        lab.kinesis.put_record(stream, "x" * 10, f"key-{i}")
+    lab.run("1m")
+    lab.kinesis.put_record(stream, "y" * 4, "key-9")
+    lab.run("1m")
+    sizes = sorted(r.size for shard in stream.shards for r in shard.records)
+    with lab.aws():
+        cw = boto3.client("cloudwatch")
+
+        def stat(metric):
+            return sorted((d["Timestamp"], d["Sum"]) for d in cw.get_metric_statistics(
+                Namespace="AWS/Kinesis", MetricName=metric,
+                Dimensions=[{"Name": "StreamName", "Value": "clicks"}],
+                StartTime=lab.clock.to_datetime(0), EndTime=lab.now, Period=60,
+                Statistics=["Sum"])["Datapoints"])
+
+        assert stat("IncomingRecords") == [(lab.clock.to_datetime(0), 3.0),
+                                           (lab.clock.to_datetime(60), 1.0)]
+        assert sum(v for _, v in stat("IncomingBytes")) == sum(sizes)

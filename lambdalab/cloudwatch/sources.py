@@ -214,9 +214,36 @@ class _Events:
                  {"EventBusName": b, "RuleName": name}) for m, b, name in seen]
 
 
+class _Kinesis:
+    """``AWS/Kinesis`` per stream (``StreamName``): IncomingRecords and IncomingBytes, one
+    sample per record still held by the stream (KDG/monitoring-with-cloudwatch.html; records
+    older than the stream's retention have been trimmed, and their samples with them)."""
+
+    UNITS = {"IncomingRecords": "Count", "IncomingBytes": "Bytes"}
+
+    def samples(self, lab, metric, dimensions, period, start=None, end=None):
+        kinesis = getattr(lab, "kinesis", None)
+        if kinesis is None or set(dimensions) != {"StreamName"} or metric not in self.UNITS:
+            return []
+        stream = kinesis.streams.get(dimensions["StreamName"])
+        if stream is None:
+            return []
+        bytes_ = metric == "IncomingBytes"
+        return [(r.arrival, float(r.size) if bytes_ else 1.0)
+                for shard in stream.shards for r in shard.records]
+
+    def names(self, lab):
+        kinesis = getattr(lab, "kinesis", None)
+        if kinesis is None:
+            return []
+        return [(metric, {"StreamName": name}) for name in sorted(kinesis.streams)
+                for metric in self.UNITS
+                if any(shard.records for shard in kinesis.streams[name].shards)]
+
+
 #: namespace -> source
 SOURCES = {"AWS/Lambda": _Lambda(), "AWS/SQS": _SQS(), "AWS/SNS": _SNS(),
-           "AWS/Events": _Events()}
+           "AWS/Events": _Events(), "AWS/Kinesis": _Kinesis()}
 
 
 def unit(namespace: str, metric: str) -> str | None:

@@ -252,3 +252,26 @@ def test_dynamodbstreams_api_reads_the_lab_records(lab):
         with pytest.raises(ClientError) as exc:
             streams.describe_stream(StreamArn=arn + "x")
         assert exc.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_parallelization_keeps_order_per_item(lab):
+    seen = []
+
+    @lab.function(duration="500ms")
+    def consumer(event, context):
+        seen.extend((r["dynamodb"]["Keys"]["pk"]["S"], int(r["dynamodb"]["NewImage"]["n"]["N"]))
+                    for r in event["Records"] if r["eventName"] != "REMOVE")
+
+    with lab.aws():
+        ddb = boto3.client("dynamodb")
+        arn = make_table(ddb)
+        mapping = lab.awslambda.create_event_source_mapping(
+            consumer, arn, starting_position="TRIM_HORIZON", batch_size=3,
+            parallelization_factor=5)
+        for n in range(10):
+            for item in ("a", "b", "c", "d", "e", "f"):
+                ddb.put_item(TableName="users", Item={"pk": {"S": item}, "n": {"N": str(n)}})
+    lab.run()
+    assert mapping.trace().lane.nunique() > 1
+    for item in "abcdef":
+        assert [n for k, n in seen if k == item] == list(range(10))

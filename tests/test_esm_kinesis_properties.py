@@ -4,7 +4,7 @@
   partition key always (L/services-kinesis-parameters.html), also across a reshard in the
   middle (UpdateShardCount: parents are finished before their children, L/with-kinesis.html);
 * no record is processed successfully twice (the checkpoint only moves forward);
-* every record is accounted for exactly once: processed, filtered out, reported to the
+* every record is accounted for exactly once: processed, filtered out (FilterCriteria), reported to the
   on-failure destination, dropped after the retry/age limits (no destination), or expired from
   the stream (retention) — and the destination's batch sizes add up to what was reported.
 """
@@ -31,9 +31,10 @@ records_st = st.lists(st.tuples(st.sampled_from("abcdef"),
        retries=st.sampled_from([-1, 0, 1, 3]), max_age=st.sampled_from([-1, 60, 600]),
        report=st.booleans(), destination=st.booleans(), poison_every=st.integers(0, 6),
        duration=st.sampled_from(["10ms", "400ms", "2s"]),
-       reshard=st.sampled_from([None, 0.5, 2.0]))
+       reshard=st.sampled_from([None, 0.5, 2.0]), skip_key_f=st.booleans())
 def test_order_and_accounting(records, shards, parallelization, batch_size, bisect, retries,
-                              max_age, report, destination, poison_every, duration, reshard):
+                              max_age, report, destination, poison_every, duration, reshard,
+                              skip_key_f):
     lab = Lab(seed=1)
     stream = lab.kinesis.create_stream("s", shards)
     dlq = lab.sqs.create_queue("failures")
@@ -55,6 +56,9 @@ def test_order_and_accounting(records, shards, parallelization, batch_size, bise
         return {"batchItemFailures": []}
 
     options = {}
+    if skip_key_f:      # FilterCriteria: records of partition key "f" are skipped
+        options["filter_criteria"] = {"Filters": [
+            {"Pattern": json.dumps({"partitionKey": [{"anything-but": "f"}]})}]}
     if destination:
         options["destination_config"] = {"OnFailure": {"Destination": dlq.arn}}
     mapping = lab.awslambda.create_event_source_mapping(
@@ -89,6 +93,11 @@ def test_order_and_accounting(records, shards, parallelization, batch_size, bise
 
     stats = mapping.stats()
     assert stats["processed"] == len(successes)
+    if skip_key_f:
+        assert all(key != "f" for _, key, _ in successes)
+        assert stats["filtered_out"] == sum(key == "f" for key, _ in records)
+    else:
+        assert stats["filtered_out"] == 0
     assert stats["waiting"] == 0
     assert (stats["processed"] + stats["filtered_out"] + stats["reported_on_failure"]
             + stats["dropped"] + stats["expired"]) == put

@@ -20,11 +20,11 @@ SQS behaviour (L/ = https://docs.aws.amazon.com/lambda/latest/dg/):
 * L/services-sqs-errorhandling.html: success deletes the batch; a function error or timeout
   leaves the messages to reappear after the visibility timeout; with ReportBatchItemFailures
   only the reported ``itemIdentifier``s stay (an empty or null list = success; a null, empty or
-  unknown identifier, or invalid JSON, fails the whole batch). For FIFO queues the lab also
-  keeps every later message of a group after that group's first failure, so order holds.
+  unknown identifier, or invalid JSON, fails the whole batch). Every message not reported is
+  deleted: on FIFO queues the function must report a group's first failure and what follows.
 * L/invocation-eventfiltering.html: FilterCriteria (up to 5 filters) — messages that match no
-  filter are deleted without invoking the function. Matching uses :mod:`lambdalab.patterns`
-  (a partial EventBridge matcher that rejects operators it does not know).
+  filter are deleted without invoking the function. Matching uses the EventBridge pattern
+  engine (:mod:`lambdalab.events.patterns`).
 """
 from __future__ import annotations
 
@@ -33,10 +33,11 @@ import json
 from json.encoder import encode_basestring as _json_str   # a str as a JSON string literal (C)
 
 from .. import facts
-from ..errors import (InvalidParameterValueException, ResourceConflictException,
+from ..errors import (InvalidEventPatternException, InvalidParameterValueException,
+                      ResourceConflictException,
                       ResourceNotFoundException, ValidationException)
 from ..ids import parse_arn
-from ..patterns import compile_pattern, matches
+from ..events.patterns import compile_pattern
 from ..clock import EPOCH_UNIX
 from ..sqs import GONE
 
@@ -115,7 +116,12 @@ class EventSourceMapping:
         pass
 
     def compile_filter(self, pattern):
-        return compile_pattern(pattern)
+        """A FilterCriteria pattern; Lambda reports a bad one as InvalidParameterValueException."""
+        try:
+            return compile_pattern(pattern)
+        except InvalidEventPatternException as exc:
+            raise InvalidParameterValueException(
+                f"Invalid filter pattern definition. {exc.message}") from None
 
     def configure(self, options: dict) -> None:
         """Source-specific parameters (stream mappings take StartingPosition, ...)."""
@@ -303,7 +309,7 @@ class SQSMapping(EventSourceMapping):
                 record["body"] = json.loads(record["body"])
             except ValueError:
                 pass
-            if any(matches(p, record) for p in self.filters):
+            if any(p.matches(record) for p in self.filters):
                 keep.append(msg)
             else:
                 # L/invocation-eventfiltering.html: SQS messages that match no filter are deleted

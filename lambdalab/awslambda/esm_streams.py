@@ -43,7 +43,6 @@ from json.encoder import encode_basestring as _json_str
 from .. import facts
 from ..clock import EPOCH_UNIX
 from ..errors import InvalidParameterValueException
-from ..events.patterns import compile_pattern
 from ..kinesis.stream import hash_key
 from .esm import EventSourceMapping, _int_param
 
@@ -441,8 +440,6 @@ class StreamMapping(EventSourceMapping):
         self.failure_records: list[dict] = []
 
     # --- configuration --------------------------------------------------------------------
-    def compile_filter(self, pattern):
-        return compile_pattern(pattern)
 
     def starting_positions(self) -> tuple:
         return ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")

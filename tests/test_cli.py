@@ -68,6 +68,22 @@ def test_add_permission_from_the_notes_runs_verbatim(lab, shared_dir):
     assert lab.awslambda.get_policy(FUNCTION)["Statement"] == [statement]
 
 
+def test_create_event_source_mapping_from_the_notes_runs_verbatim(shared_dir):
+    command = notes_command(shared_dir, "aws lambda create-event-source-mapping")
+    lab = Lab(seed=0, region="us-west-2")      # the notes' queue ARN is in us-west-2
+    lab.function(lambda event, context: None, name="my-function")
+    queue = lab.sqs.create_queue("my-queue")
+    result = aws(command, lab=lab)
+    assert result.exit_code == 0, result.stderr
+    answer = result.json()
+    assert (answer["BatchSize"], answer["EventSourceArn"]) == (5, queue.arn)
+    assert answer["FunctionArn"] == "arn:aws:lambda:us-west-2:123456789012:function:my-function"
+    # the mapping really delivers: a message sent to the queue is processed and deleted
+    queue.send("hello")
+    lab.run("1m")
+    assert queue.stats()["deleted"] == 1
+
+
 def test_invoke_writes_the_payload_file(lab, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = aws(f"aws lambda invoke --function-name {FUNCTION} --payload '{{\"a\": 1}}' out.json",

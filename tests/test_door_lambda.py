@@ -349,3 +349,22 @@ def test_a_custom_endpoint_is_refused_inside_the_door(lab):
     with lab.aws():
         with pytest.raises(LabError, match="endpoint_url"):
             boto3.client("s3", endpoint_url="http://localhost:4566")
+
+
+def test_clients_from_sessions_and_other_threads_are_served(lab):
+    """Any client created inside the door is answered by the lab: from boto3.Session() and
+    from another thread too."""
+    import threading
+    results = {}
+    with lab.aws():
+        create(boto3.Session().client("lambda"))
+
+        def other_thread():
+            client = boto3.client("lambda")
+            results["names"] = [f["FunctionName"] for f in client.list_functions()["Functions"]]
+
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    assert results["names"] == ["my-function"]
+    assert lab.awslambda.get("my-function").name == "my-function"

@@ -368,3 +368,18 @@ def test_clients_from_sessions_and_other_threads_are_served(lab):
         worker.join()
     assert results["names"] == ["my-function"]
     assert lab.awslambda.get("my-function").name == "my-function"
+
+
+def test_leaving_the_block_stops_moto(lab):
+    from moto.core.models import botocore_stubber
+    with lab.aws():
+        assert botocore_stubber.enabled
+    assert not botocore_stubber.enabled       # moto no longer answers: the patching is gone
+
+
+def test_two_labs_do_not_share_moto_resources():
+    first, second = Lab(seed=0), Lab(seed=1)
+    with first.aws():
+        boto3.client("s3").create_bucket(Bucket="only-in-first")
+    with second.aws():
+        assert boto3.client("s3").list_buckets()["Buckets"] == []

@@ -290,3 +290,14 @@ def test_cells_showing_widgets_must_ignore_output(tmp_path, capsys):
     ran.cells[2].source = "# NBVAL_IGNORE_OUTPUT\n" + ran.cells[2].source
     path.write_text(nbtool.dumps(ran), encoding="utf-8")
     assert nbtool.main(["run", str(path)]) == 0
+
+
+@pytest.mark.parametrize("path", COURSE, ids=lambda p: p.name)
+def test_links_between_notebooks_point_to_notebooks_that_exist(path):
+    """A "next notebook" link to a notebook not written yet would be a dead end for learners."""
+    import re
+    nb = nbformat.read(path, as_version=4)
+    targets = [t for cell in nb.cells if cell.cell_type == "markdown"
+               for t in re.findall(r"\]\(([^)#]+\.ipynb)\)", cell.source) if "://" not in t]
+    missing = [t for t in targets if not (path.parent / t).exists()]
+    assert not missing, f"{path.name} links to missing notebooks: {missing}"

@@ -17,6 +17,7 @@ COLORS = {
     "requests": "#8ecae6",
     "compute": "#219ebc",
     "queued": "#457b9d", "in_flight": "#f4a261", "dlq": "#9d0208",   # SQS queue depth
+    "filtered": "#adb5bd",     # SNS: a message a subscription's filter policy dropped
 }
 
 LAYOUT = dict(template="plotly_white", height=380, margin=dict(l=60, r=20, t=50, b=50),

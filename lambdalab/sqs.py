@@ -657,6 +657,29 @@ class Queue:
         return msg, False
 
     # --- receiving ------------------------------------------------------------------------
+    def _take_from(self, dq, out, n, t, byte_budget, overhead, used) -> int:
+        """Move visible messages from the front of ``dq`` to ``out`` (expiring old ones on the
+        way) until ``n``, the deque's end or the byte budget; returns the bytes used."""
+        retention = self.retention
+        while dq and len(out) < n:
+            msg = dq[0]
+            if msg.state != VISIBLE:
+                dq.popleft()
+                continue
+            if t >= msg.sent + retention:
+                dq.popleft()
+                self.n_visible -= 1
+                self.visible_bytes -= msg.size
+                self._expire(msg)
+                continue
+            if byte_budget is not None:
+                if out and used + msg.size + overhead > byte_budget:
+                    break
+                used += msg.size + overhead
+            dq.popleft()
+            out.append(msg)
+        return used
+
     def take(self, n: int, t: float, visibility: float | None = None,
              byte_budget: int | None = None, overhead: int = 0) -> list[Message]:
         """Receive up to ``n`` messages at lab time ``t`` (no validation; the engine's path).
@@ -667,52 +690,18 @@ class Queue:
         if visibility is None:
             visibility = self.visibility_timeout
         until = t + visibility
-        retention = self.retention
         inflight = self.inflight
-        used = 0
         if not self.fifo:
-            visible = self.visible
-            while visible and len(out) < n:
-                msg = visible[0]
-                if msg.state != VISIBLE:
-                    visible.popleft()
-                    continue
-                if t >= msg.sent + retention:
-                    visible.popleft()
-                    self.n_visible -= 1
-                    self.visible_bytes -= msg.size
-                    self._expire(msg)
-                    continue
-                if byte_budget is not None:
-                    if out and used + msg.size + overhead > byte_budget:
-                        break
-                    used += msg.size + overhead
-                visible.popleft()
-                out.append(msg)
+            self._take_from(self.visible, out, n, t, byte_budget, overhead, 0)
         else:
             groups, ready, ready_set = self.groups, self.ready, self.ready_set
+            used = 0
             while ready and len(out) < n:
                 group = ready[0]
                 dq = groups.get(group)
-                took = 0
-                while dq and len(out) < n:
-                    msg = dq[0]
-                    if msg.state != VISIBLE:
-                        dq.popleft()
-                        continue
-                    if t >= msg.sent + retention:
-                        dq.popleft()
-                        self.n_visible -= 1
-                        self.visible_bytes -= msg.size
-                        self._expire(msg)
-                        continue
-                    if byte_budget is not None:
-                        if out and used + msg.size + overhead > byte_budget:
-                            break
-                        used += msg.size + overhead
-                    dq.popleft()
-                    out.append(msg)
-                    took += 1
+                before = len(out)
+                used = self._take_from(dq, out, n, t, byte_budget, overhead, used) if dq else used
+                took = len(out) - before
                 if took:
                     self.group_inflight[group] = self.group_inflight.get(group, 0) + took
                 if not dq:

@@ -372,3 +372,35 @@ def test_metrics_count_matches_and_invocations(lab):
                                "FailedInvocations", "DeadLetterInvocations",
                                "InvocationsSentToDlq", "InvocationsFailedToBeSentToDlq"]
     assert len(m) == 3 and str(m.index[0]) == "2026-01-01 00:00:00+00:00"
+
+
+# --- Kinesis -------------------------------------------------------------------------------
+def kinesis_records(lab, stream):
+    out = []
+    for shard in stream.shards:
+        it = lab.kinesis.shard_iterator(stream, shard.id, "TRIM_HORIZON")
+        out += lab.kinesis.get_records(it)["Records"]
+    return out
+
+
+def test_kinesis_target_puts_one_record_per_event(lab):
+    """https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_KinesisParameters.html:
+    the partition key is the value at PartitionKeyPath, or the event ID when none is set."""
+    stream = lab.kinesis.create_stream("clicks", shard_count=2)
+    rule(lab, "by-customer", targets=[{"Id": "k", "Arn": stream.arn,
+                                       "KinesisParameters": {"PartitionKeyPath": "$.detail.customer"}}])
+    rule(lab, "by-event", targets=[{"Id": "k", "Arn": stream.arn}])
+    out = put(lab, {"customer": "c-42"})
+    lab.run()
+    records = kinesis_records(lab, stream)
+    keys = sorted(r["PartitionKey"] for r in records)
+    assert keys == sorted(["c-42", out["Entries"][0]["EventId"]])
+    assert all(json.loads(r["Data"])["detail"] == {"customer": "c-42"} for r in records)
+
+
+def test_missing_kinesis_stream_is_a_failed_invocation(lab):
+    rule(lab, targets=[{"Id": "k", "Arn": "arn:aws:kinesis:us-east-1:123456789012:stream/gone"}])
+    put(lab)
+    lab.run()
+    m = lab.events.metrics("r")
+    assert m.FailedInvocations.sum() == 1

@@ -251,7 +251,8 @@ scenario = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(scenario)
 def test_every_message_has_exactly_one_outcome_per_subscription(s):
     lab = Lab(seed=s["seed"])

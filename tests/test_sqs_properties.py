@@ -37,7 +37,8 @@ scenario = st.fixed_dictionaries({
 })
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(scenario)
 def test_no_message_is_ever_lost(s):
     lab = Lab(seed=s["seed"])

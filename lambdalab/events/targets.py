@@ -31,6 +31,7 @@ from .. import facts
 from ..awslambda.records import Delivery
 from ..errors import AWSError
 from ..ids import parse_arn
+from .transformer import select
 
 RETRYABLE = {"THROTTLING", "CONNECTION_FAILURE", "TIMEOUT", "INTERNAL_ERROR"}
 
@@ -159,7 +160,21 @@ def deliver_once(service, inv: Invocation) -> None:
         return _sns(service, inv)
     if kind == "events" and parse_arn(arn)["resource"].startswith("event-bus/"):
         return _bus(service, inv)
+    if kind == "kinesis":
+        return _kinesis(service, inv)
     return _other(service, inv)
+
+
+def _kinesis(service, inv: Invocation) -> None:
+    """A Kinesis stream of the lab: one record; the partition key is the value at
+    KinesisParameters.PartitionKeyPath, or the event ID when none is set
+    (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_KinesisParameters.html)."""
+    path = (inv.target.get("KinesisParameters") or {}).get("PartitionKeyPath")
+    key = select(inv.event, path) if path else inv.event["id"]
+    record = service.lab.deliver(inv.rule.arn, inv.target["Arn"], "events", inv.body,
+                                 {"PartitionKey": str(key if key is not None else inv.event["id"])})
+    if not record.ok:
+        raise TargetFailure("NO_RESOURCE", record.error or "delivery failed")
 
 
 def backoff(service, attempt: int) -> float:

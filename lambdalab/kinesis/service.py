@@ -50,6 +50,7 @@ class KinesisService:
         self.lab = lab
         self.streams: dict[str, Stream] = {}
         self.write_limits = False     # the teaching option: enforce per-shard write limits
+        lab.receivers["kinesis"] = self._receive
 
     # --- streams ------------------------------------------------------------------------
     def create_stream(self, name: str, shard_count: int | None = None,
@@ -103,6 +104,13 @@ class KinesisService:
             raise ResourceNotFoundException(
                 f"Stream {name} under account {self.lab.account} not found.")
         return stream
+
+    def _receive(self, target: str, body: str, attributes: dict) -> None:
+        """A delivery to a stream ARN (e.g. an EventBridge target) is one PutRecord; the
+        partition key comes from ``attributes["PartitionKey"]`` (the sender chooses it)."""
+        stream = self.get(arn=target)
+        key = attributes.get("PartitionKey") or body[:256] or "-"
+        self.put_record(stream, body.encode(), key)
 
     def stream_by_arn(self, arn: str) -> Stream | None:
         try:

@@ -215,3 +215,8 @@ ESM_TUMBLING_WINDOW = Range("TumblingWindowInSeconds", 0, 900, 0, "s",
 ESM_STREAM_RETRY_FIRST = 1.0           # s before the first retry of a failed batch, doubling ...
 ESM_STREAM_RETRY_MAX = 60.0            # ... up to 60 s (lab assumption: AWS publishes no backoff)
 DYNAMODB_STREAM_RETENTION = 86_400.0   # L/services-ddb-params.html: 24 hours
+
+# --- HTTP front doors ----------------------------------------------------------------------
+REST_API_INTEGRATION_TIMEOUT = 29.0    # https://docs.aws.amazon.com/apigateway/latest/
+                                       # developerguide/limits.html: 50 ms - 29 s (default)
+HTTP_API_INTEGRATION_TIMEOUT = 30.0    # .../developerguide/http-api-quotas.html: 30 s maximum

@@ -52,6 +52,8 @@ class Lab:
         self.sns = SNSService(self)
         from .events.service import EventsService
         self.events = EventsService(self)
+        from .http import HTTPFrontDoors
+        self.http = HTTPFrontDoors(self)
         install_sleep()
 
     # --- time ---------------------------------------------------------------------------

@@ -303,6 +303,39 @@ def list_event_source_mappings(lab, p):
     return 200, body
 
 
+# --- function URLs (lambdalab/http/service.py; AuthType AWS_IAM is stored, not enforced) ------
+def _url_function(lab, p):
+    return lab.awslambda.get(p["FunctionName"], p.get("Qualifier"))
+
+
+def create_function_url_config(lab, p):
+    config = lab.http.create_url(_url_function(lab, p), p["AuthType"], p.get("Cors"),
+                                 p.get("InvokeMode") or "BUFFERED")
+    body = config.describe()
+    del body["LastModifiedTime"]
+    return 201, body
+
+
+def get_function_url_config(lab, p):
+    return 200, lab.http.get_url(_url_function(lab, p)).describe()
+
+
+def update_function_url_config(lab, p):
+    config = lab.http.update_url(_url_function(lab, p), p.get("AuthType"), p.get("Cors"),
+                                 p.get("InvokeMode"))
+    return 200, config.describe()
+
+
+def delete_function_url_config(lab, p):
+    lab.http.delete_url(_url_function(lab, p))
+    return 204, {}
+
+
+def list_function_url_configs(lab, p):
+    configs = [c.describe() for c in lab.http.list_urls(_url_function(lab, p))]
+    return 200, {"FunctionUrlConfigs": configs}
+
+
 OPERATIONS = {
     "CreateEventSourceMapping": create_event_source_mapping,
     "UpdateEventSourceMapping": update_event_source_mapping,
@@ -326,4 +359,9 @@ OPERATIONS = {
     "DeleteFunctionEventInvokeConfig": delete_function_event_invoke_config,
     "AddPermission": add_permission, "RemovePermission": remove_permission,
     "GetPolicy": get_policy, "GetAccountSettings": get_account_settings,
+    "CreateFunctionUrlConfig": create_function_url_config,
+    "GetFunctionUrlConfig": get_function_url_config,
+    "UpdateFunctionUrlConfig": update_function_url_config,
+    "DeleteFunctionUrlConfig": delete_function_url_config,
+    "ListFunctionUrlConfigs": list_function_url_configs,
 }

@@ -273,3 +273,40 @@ def test_url_ids_are_seeded_and_iam_is_recorded_not_enforced():
         event = lab.http.invoke_url(fn).event          # unsigned, still let through
         assert event["requestContext"]["accountId"] == "123456789012"
     assert urls[0] == urls[1]
+
+
+# --- a real local server ----------------------------------------------------------------------------
+def test_serve_forwards_loopback_requests_into_the_lab(lab):
+    import urllib.error
+    import urllib.request
+
+    def app(event, context):
+        return {"statusCode": 201, "headers": {"X-Path": event["rawPath"]},
+                "cookies": ["seen=1"],
+                "body": json.dumps({"method": event["requestContext"]["http"]["method"],
+                                    "query": event.get("queryStringParameters"),
+                                    "body": event.get("body"),
+                                    "ip": event["requestContext"]["http"]["sourceIp"]})}
+    fn = lab.function(app)
+    with lab.http.serve(fn) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        req = urllib.request.Request(server.url + "orders?id=7", data=b'{"a": 1}',
+                                     headers={"Content-Type": "application/json"},
+                                     method="POST")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            assert resp.status == 201
+            assert resp.headers["X-Path"] == "/orders"
+            assert resp.headers["Set-Cookie"] == "seen=1"
+            assert json.loads(resp.read()) == {"method": "POST", "query": {"id": "7"},
+                                               "body": '{"a": 1}', "ip": "127.0.0.1"}
+    assert [a.function for a in lab.awslambda.attempts] == ["app"]
+    assert lab.clock.t > 0                       # the lab call ran on the lab clock
+
+    boom = lab.function(lambda event, context: 1 / 0, name="boom")
+    with lab.http.serve(boom, door="rest") as server:
+        try:
+            urllib.request.urlopen(server.url, timeout=10)
+            raise AssertionError("expected a 502")
+        except urllib.error.HTTPError as exc:
+            assert exc.code == 502
+            assert json.loads(exc.read()) == {"message": "Internal server error"}

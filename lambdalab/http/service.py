@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from .. import facts
 from ..errors import ResourceConflictException, ResourceNotFoundException, ValidationException
@@ -56,6 +57,7 @@ class HTTPFrontDoors:
         self.lab = lab
         self.urls: dict[str, FunctionUrlConfig] = {}   # function name -> its URL
         self._apis: dict = {}                          # (kind, function) -> API id
+        self.lock = threading.RLock()                  # serialises served requests (serve())
 
     # --- function URL configs (CreateFunctionUrlConfig & co.) --------------------------------
     def create_url(self, function, auth_type="NONE", cors=None,
@@ -145,6 +147,13 @@ class HTTPFrontDoors:
         event = events.alb_event(self.lab, req, target_group_arn=arn, multi_value=multi_value)
         return self._send(fn, "alb", event,
                           lambda p: from_v1(p, alb=True, multi_value=multi_value), None)
+
+    def serve(self, function, port: int = 0, door: str = "url", **options):
+        """Serve ``function`` on http://127.0.0.1:<port>/ through ``door`` (url | http | rest |
+        alb; ``options`` as for that door, e.g. ``multi_value=True``). Returns a
+        :class:`~lambdalab.http.server.LabServer`; see that module for the threading rules."""
+        from .server import LabServer
+        return LabServer(self, function, port, door, **options)
 
     # --- internals ---------------------------------------------------------------------------
     def _function(self, function):

@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.parser.models import (AlbModel, APIGatewayP
 from botocore.exceptions import ClientError
 
 from lambdalab import Lab
+from lambdalab.errors import ResourceNotFoundException
 
 
 @pytest.fixture
@@ -310,3 +311,13 @@ def test_serve_forwards_loopback_requests_into_the_lab(lab):
         except urllib.error.HTTPError as exc:
             assert exc.code == 502
             assert json.loads(exc.read()) == {"message": "Internal server error"}
+
+
+def test_deleting_a_function_deletes_its_url(lab):
+    fn = lab.function(echo)
+    first = lab.http.create_url(fn).url
+    lab.awslambda.delete_function("echo")
+    again = lab.function(echo)
+    with pytest.raises(ResourceNotFoundException):
+        lab.http.get_url(again)
+    assert lab.http.create_url(again).url != first

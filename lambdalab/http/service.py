@@ -22,6 +22,7 @@ class FunctionUrlConfig:
     def __init__(self, lab, fn, auth_type: str, cors=None, invoke_mode="BUFFERED"):
         self.function = fn.name
         self.function_arn = fn.arn
+        self.owner = fn                  # deleting the function deletes its URL
         self.url_id = lab.ids.hex(32, "function-url")
         self.url = f"https://{self.url_id}.lambda-url.{lab.region}.on.aws/"
         self.domain = f"{self.url_id}.lambda-url.{lab.region}.on.aws"
@@ -157,7 +158,11 @@ class HTTPFrontDoors:
 
     # --- internals ---------------------------------------------------------------------------
     def _function(self, function):
-        return self.lab.awslambda.get(getattr(function, "name", function))
+        fn = self.lab.awslambda.get(getattr(function, "name", function))
+        config = self.urls.get(fn.name)
+        if config is not None and config.owner is not fn:
+            del self.urls[fn.name]       # the function was deleted (and recreated) since
+        return fn
 
     def _api_id(self, kind, name) -> str:
         key = (kind, name)

@@ -2,6 +2,8 @@
 parser models, and handler results become the HTTP responses each door sends.
 
 Sources: function URLs L/urls-invocation.html (payload 2.0, 502 on function errors);
+API Gateway errors L/services-apigateway-errors.html (rejected invoke 500, function error or
+malformed response 502);
 HTTP API payload 2.0 https://docs.aws.amazon.com/apigateway/latest/developerguide/
 http-api-develop-integrations-lambda.html (any JSON without statusCode -> 200 application/json);
 REST API proxy 1.0 .../set-up-lambda-proxy-integrations.html; ALB https://docs.aws.amazon.com/
@@ -197,7 +199,7 @@ def test_function_errors_become_5xx(lab):
     url = lab.http.invoke_url(fn)
     assert url.status == 502 and url.json() == {"message": "Internal Server Error"}
     http = lab.http.api_gateway(fn)
-    assert http.status == 500 and http.json() == {"message": "Internal Server Error"}
+    assert http.status == 502 and http.json() == {"message": "Internal Server Error"}
     assert lab.http.api_gateway(fn, version="1.0").status == 502
     assert lab.http.alb(fn).status == 502
     assert url.attempt.outcome == "error"
@@ -208,8 +210,10 @@ def test_function_errors_become_5xx(lab):
 def test_throttles_and_timeouts(lab):
     fn = lab.function(echo, reserved_concurrency=0)
     assert lab.http.invoke_url(fn).status == 429
-    assert lab.http.api_gateway(fn).status == 429
-    assert lab.http.api_gateway(fn, version="1.0").status == 429
+    # L/services-apigateway-errors.html: a rejected invocation is a 500 from API Gateway
+    assert lab.http.api_gateway(fn).status == 500
+    rest = lab.http.api_gateway(fn, version="1.0")
+    assert rest.status == 500 and rest.json() == {"message": "Internal server error"}
     assert lab.http.alb(fn).status == 503
     slow = lab.function(echo, name="slow", timeout=60, duration="35s")
     assert lab.http.api_gateway(slow, version="1.0").status == 504   # REST: 29 s

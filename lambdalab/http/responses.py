@@ -114,17 +114,21 @@ def reason(status: int) -> str:
         return ""
 
 
-# What each door answers when the function cannot give it a response. Function errors and
-# malformed results: L/urls-invocation.html (502), API Gateway HTTP API "Internal Server Error"
-# (500), REST API "Internal server error" (502 for a malformed proxy response or an
-# unhandled error), ALB 502 (lambda-functions.html, "The load balancer returns 502").
-# Throttles (429 from Lambda) are a lab choice per door, see README "HTTP front doors".
+# What each door answers when the function cannot give it a response.
+# API Gateway (L/services-apigateway-errors.html): "If the Lambda API rejects the invocation
+# request, API Gateway returns a 500 error code. If the function runs but returns an error, or
+# returns a response in the wrong format, API Gateway returns a 502", body
+# {"message": "Internal server error"} (HTTP APIs capitalise "Server Error"). Throttles are
+# rejected invocations, so 500. Integration timeouts: 504 (REST 29 s, HTTP API 30 s).
+# Function URLs: 502 on function errors (L/urls-invocation.html); 429 on throttles is a lab
+# choice. ALB: 502 for function errors and malformed responses (elasticloadbalancing/latest/
+# application/lambda-functions.html); 503 on throttles is a lab choice.
 FAILURES = {
     # door: (function error, throttle, integration timeout)
     "url": (_error(502, "Internal Server Error"), _error(429, "Rate Exceeded."), None),
-    "http": (_error(500, "Internal Server Error"), _error(429, "Too Many Requests"),
+    "http": (_error(502, "Internal Server Error"), _error(500, "Internal Server Error"),
              _error(504, "Endpoint request timed out")),
-    "rest": (_error(502, "Internal server error"), _error(429, "Too Many Requests"),
+    "rest": (_error(502, "Internal server error"), _error(500, "Internal server error"),
              _error(504, "Endpoint request timed out")),
     "alb": (Response(502, {"content-type": "text/html"}, b"<html><body><h1>502 Bad Gateway"
                      b"</h1></body></html>"),

@@ -7,6 +7,7 @@ import json
 from botocore.response import StreamingBody
 
 from ..errors import InvalidParameterValueException, ResourceNotFoundException
+from .paging import page
 
 _SETTINGS = {  # API member -> Function.configure keyword
     "MemorySize": "memory_size", "Timeout": "timeout", "Description": "description",
@@ -95,10 +96,7 @@ def list_functions(lab, p):
     functions = [fn.describe() for fn in lab.awslambda.list_functions()]
     start = int(p.get("Marker") or 0)
     size = p.get("MaxItems") or 50
-    body = {"Functions": functions[start:start + size]}
-    if start + size < len(functions):
-        body["NextMarker"] = str(start + size)
-    return 200, body
+    return 200, page(functions, start, size, "Functions", "NextMarker")
 
 
 def invoke(lab, p):
@@ -297,10 +295,7 @@ def list_event_source_mappings(lab, p):
                                                                p.get("FunctionName"))]
     start = int(p.get("Marker") or 0)
     size = p.get("MaxItems") or 100
-    body = {"EventSourceMappings": items[start:start + size]}
-    if start + size < len(items):
-        body["NextMarker"] = str(start + size)
-    return 200, body
+    return 200, page(items, start, size, "EventSourceMappings", "NextMarker")
 
 
 # --- function URLs (lambdalab/http/service.py; AuthType AWS_IAM is stored, not enforced) ------

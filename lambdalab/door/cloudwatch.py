@@ -18,6 +18,7 @@ from ..clock import EPOCH
 from ..cloudwatch import of
 from ..errors import InvalidNextToken, InvalidParameterCombination
 from ..sqs import InvalidParameterValue, MissingParameter
+from .paging import page
 
 
 def _lab_seconds(value) -> float:
@@ -196,11 +197,9 @@ def describe_alarms(lab, p):
                   a.ok_actions + a.alarm_actions + a.insufficient_data_actions))]
     if "MetricAlarm" not in types:
         alarms = []
-    start = _token(p)
-    body = {"MetricAlarms": [_describe(lab, a) for a in alarms[start:start + size]],
-            "CompositeAlarms": []}
-    if start + size < len(alarms):
-        body["NextToken"] = str(start + size)
+    body = page(alarms, _token(p), size, "MetricAlarms")
+    body["MetricAlarms"] = [_describe(lab, a) for a in body["MetricAlarms"]]
+    body["CompositeAlarms"] = []
     return 200, body
 
 
@@ -243,15 +242,13 @@ def describe_alarm_history(lab, p):
     items.sort(key=lambda i: i[0], reverse=(p.get("ScanBy") or "TimestampDescending")
                == "TimestampDescending")
     size = p.get("MaxRecords") or 100
-    begin = _token(p)
-    body = {"AlarmHistoryItems": [{
+    body = page(items, _token(p), size, "AlarmHistoryItems")
+    body["AlarmHistoryItems"] = [{
         "AlarmName": n, "AlarmType": "MetricAlarm", "Timestamp": _when(lab, t),
         "HistoryItemType": kind, "HistorySummary": summary,
         "HistoryData": json.dumps({"version": "1.0", "oldState": {"stateValue": old},
                                    "newState": {"stateValue": new, "stateReason": why}})}
-        for t, n, kind, summary, why, old, new in items[begin:begin + size]]}
-    if begin + size < len(items):
-        body["NextToken"] = str(begin + size)
+        for t, n, kind, summary, why, old, new in body["AlarmHistoryItems"]]
     return 200, body
 
 

@@ -7,6 +7,7 @@ InvalidEventPatternException, LimitExceededException, ResourceAlreadyExistsExcep
 from __future__ import annotations
 
 from ..errors import ValidationException
+from .paging import page
 
 _PAGE = 100   # lab page size when a List call gives no Limit (AWS does not publish its default)
 
@@ -17,12 +18,7 @@ def _page(items: list, p: dict, key: str) -> dict:
         raise ValidationException(
             f"1 validation error detected: Value '{limit}' at 'limit' failed to satisfy "
             "constraint: Member must have value between 1 and 100")
-    start = int(p.get("NextToken") or 0)
-    size = limit or _PAGE
-    body = {key: items[start:start + size]}
-    if start + size < len(items):
-        body["NextToken"] = str(start + size)
-    return body
+    return page(items, int(p.get("NextToken") or 0), limit or _PAGE, key)
 
 
 def put_events(lab, p):

@@ -6,6 +6,7 @@ datetimes (botocore's parsed form) on the lab clock.
 from __future__ import annotations
 
 from ..errors import ValidationException
+from .paging import page
 
 
 def _create(lab, p, update=False):
@@ -44,13 +45,11 @@ def list_schedules(lab, p):
     items = lab.scheduler.list_schedules(p.get("GroupName"), p.get("NamePrefix") or "",
                                          p.get("State"))
     start = int(p.get("NextToken") or 0)
-    page = [{"Arn": s.arn, "Name": s.name, "GroupName": s.group, "State": s.state,
-             "CreationDate": lab.clock.to_datetime(s.created),
-             "LastModificationDate": lab.clock.to_datetime(s.modified),
-             "Target": {"Arn": s.target["Arn"]}} for s in items[start:start + size]]
-    body = {"Schedules": page}
-    if start + size < len(items):
-        body["NextToken"] = str(start + size)
+    body = page(items, start, size, "Schedules")
+    body["Schedules"] = [{"Arn": s.arn, "Name": s.name, "GroupName": s.group, "State": s.state,
+                          "CreationDate": lab.clock.to_datetime(s.created),
+                          "LastModificationDate": lab.clock.to_datetime(s.modified),
+                          "Target": {"Arn": s.target["Arn"]}} for s in body["Schedules"]]
     return 200, body
 
 

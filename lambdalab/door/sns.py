@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .. import facts
 from ..sns.errors import InvalidParameter, NotFound
+from .paging import page
 
 
 def _tags(items) -> dict:
@@ -25,11 +26,7 @@ def _page(items, p, key):
     except ValueError:
         raise InvalidParameter("Invalid parameter: NextToken (pass the NextToken of the "
                                "previous page)") from None
-    size = facts.SNS_PAGE_SIZE
-    body = {key: items[start:start + size]}
-    if start + size < len(items):
-        body["NextToken"] = str(start + size)
-    return body
+    return page(items, start, facts.SNS_PAGE_SIZE, key)
 
 
 def create_topic(lab, p):

@@ -9,6 +9,7 @@ from .. import facts
 from ..sqs import (BATCH_ID, AWSError, BatchEntryIdsNotDistinct, BatchRequestTooLong,
                    EmptyBatchRequest, InvalidBatchEntryId, InvalidParameterValue,
                    MissingParameter, TooManyEntriesInBatchRequest)
+from .paging import page
 
 BATCH_BYTES = facts.SQS_MAXIMUM_MESSAGE_SIZE.high   # a whole batch request is capped at 1 MiB
 
@@ -53,9 +54,9 @@ def _page(items, p, key):
         raise InvalidParameterValue(
             f"Value {size} for parameter MaxResults is invalid. Reason: MaxResults must be an "
             "integer between 1 and 1000.")
-    body = {key: items[start:start + size]} if items[start:start + size] else {}
-    if start + size < len(items):
-        body["NextToken"] = str(start + size)
+    body = page(items, start, size, key)
+    if not body[key]:
+        del body[key]               # SQS leaves an empty list out
     return body
 
 

@@ -36,6 +36,17 @@ def data_of(record) -> str:
     return base64.b64decode(record["kinesis"]["data"]).decode()
 
 
+def poison_consumer(lab, seen: list):
+    """A function that fails any batch holding a record "poison" and otherwise records data."""
+    @lab.function
+    def consumer(event, context):
+        for r in event["Records"]:
+            if data_of(r) == "poison":
+                raise ValueError("cannot parse")
+        seen.extend(data_of(r) for r in event["Records"])
+    return consumer
+
+
 def put(lab, stream, n, keys=("a",), prefix=""):
     for i in range(n):
         lab.kinesis.put_record(stream, f"{prefix}{i}", keys[i % len(keys)])
@@ -188,12 +199,7 @@ def test_poison_record_blocks_the_shard_and_iterator_age_grows(lab):
     stream = lab.kinesis.create_stream("s", 1)
     seen = []
 
-    @lab.function
-    def consumer(event, context):
-        for r in event["Records"]:
-            if data_of(r) == "poison":
-                raise ValueError("cannot parse")
-        seen.extend(data_of(r) for r in event["Records"])
+    consumer = poison_consumer(lab, seen)
 
     mapping = lab.awslambda.create_event_source_mapping(consumer, stream.arn, batch_size=10,
                                                         starting_position="TRIM_HORIZON")
@@ -213,12 +219,7 @@ def test_retries_exhausted_go_to_the_on_failure_destination_without_data(lab):
     dlq = lab.sqs.create_queue("failures")
     seen = []
 
-    @lab.function
-    def consumer(event, context):
-        for r in event["Records"]:
-            if data_of(r) == "poison":
-                raise ValueError("cannot parse")
-        seen.extend(data_of(r) for r in event["Records"])
+    consumer = poison_consumer(lab, seen)
 
     mapping = lab.awslambda.create_event_source_mapping(
         consumer, stream.arn, batch_size=10, starting_position="TRIM_HORIZON",
@@ -248,12 +249,7 @@ def test_bisect_isolates_the_poison_record(lab):
     dlq = lab.sqs.create_queue("failures")
     seen = []
 
-    @lab.function
-    def consumer(event, context):
-        for r in event["Records"]:
-            if data_of(r) == "poison":
-                raise ValueError("cannot parse")
-        seen.extend(data_of(r) for r in event["Records"])
+    consumer = poison_consumer(lab, seen)
 
     mapping = lab.awslambda.create_event_source_mapping(
         consumer, stream.arn, batch_size=8, starting_position="TRIM_HORIZON",

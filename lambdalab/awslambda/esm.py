@@ -505,12 +505,7 @@ class EventSourceMappings:
                 "Error occurred while ReceiveMessage. SQS Error Code: "
                 "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified "
                 "queue does not exist.")
-        for other in self.mappings.values():
-            if other.source_arn == event_source_arn and other.function_name == fn.name:
-                raise ResourceConflictException(
-                    f"An event source mapping with SQS arn (\" {event_source_arn} \") and "
-                    f"function (\" {fn.name} \") already exists. Please update or delete the "
-                    f"existing mapping with UUID {other.uuid}")
+        self._check_unique(fn, event_source_arn, "An event source mapping with SQS arn")
         mapping = SQSMapping(self, self.lab.ids.uuid("mapping"), fn, event_source_arn, queue)
         self._configure(mapping, fn, batch_size=batch_size,
                         window=maximum_batching_window, enabled=enabled,
@@ -521,6 +516,14 @@ class EventSourceMappings:
             mapping.start()
         return mapping
 
+    def _check_unique(self, fn, source_arn: str, what: str) -> None:
+        """One mapping per (source, function), as Lambda enforces (ResourceConflictException)."""
+        for other in self.mappings.values():
+            if other.source_arn == source_arn and other.function_name == fn.name:
+                raise ResourceConflictException(
+                    f"{what} (\" {source_arn} \") and function (\" {fn.name} \") already "
+                    f"exists. Please update or delete the existing mapping with UUID {other.uuid}")
+
     def _create_stream(self, fn, source_arn, *, options, **settings) -> EventSourceMapping:
         from .esm_streams import DynamoDBStreamMapping, StreamMapping
         dynamodb = source_arn.split(":")[2] == "dynamodb"
@@ -529,14 +532,9 @@ class EventSourceMappings:
         if stream is None:
             raise InvalidParameterValueException(
                 f"Stream not found: {source_arn}. Create the stream first (or check its ARN).")
-        for other in self.mappings.values():
-            if other.source_arn == source_arn and other.function_name == fn.name:
-                raise ResourceConflictException(
-                    f"The event source arn (\" {source_arn} \") and function (\" {fn.name} \") "
-                    f"provided mapping already exists. Please update or delete the existing "
-                    f"mapping with UUID {other.uuid}")
+        self._check_unique(fn, source_arn, "The event source arn")
         kind = DynamoDBStreamMapping if dynamodb else StreamMapping
-        mapping = kind(self, self.lab.ids.uuid(), fn, source_arn, stream)
+        mapping = kind(self, self.lab.ids.uuid("mapping"), fn, source_arn, stream)
         self._configure(mapping, fn, options=options, **settings)
         self.mappings[mapping.uuid] = mapping
         if mapping.enabled:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import re
 from pathlib import Path
 
 from lambdalab import Lab
+from course import load_module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,10 +17,7 @@ SOLUTIONS = REPO_ROOT / "notebooks" / "solutions" / "00_welcome.py"
 
 
 def load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions_00_welcome", SOLUTIONS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SOLUTIONS)
 
 
 def report_duration_ms(fn) -> tuple[object, float]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from lambdalab import facts, scenarios
+from course import load_module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO_ROOT / "notebooks" / "01_what_is_serverless.ipynb"
@@ -19,10 +19,7 @@ TRAITS = ["on-demand scaling", "pay per use", "no servers to manage", "event-dri
 
 
 def load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions_01_what_is_serverless", SOLUTIONS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SOLUTIONS)
 
 
 def notebook_helper(name: str, namespace: dict):

@@ -1,9 +1,9 @@
 """The solutions of notebook 02 satisfy the same conditions as its check helpers."""
-import importlib.util
 import json
 from pathlib import Path
 
 from lambdalab import Lab
+from course import load_module
 
 PATH = (Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
         / "02_event_driven_architecture.py")
@@ -11,10 +11,7 @@ TOTALS = [50, 1000, 1000.01, 2500, 999, 1200, 10, 5000, 1000, 300]
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("solutions_02", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(PATH)
 
 
 def run_fraud_check(add_fraud_check):

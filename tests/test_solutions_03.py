@@ -2,21 +2,18 @@
 03_lambda_functions.ipynb (each condition restated from the notebook's check helper)."""
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
 from lambdalab import Lab, durations, scenarios
+from course import load_module
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO_ROOT / "notebooks" / "solutions" / "03_lambda_functions.py"
 
 
 def load_solutions():
-    spec = importlib.util.spec_from_file_location("solutions_03_lambda_functions", SOLUTIONS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SOLUTIONS)
 
 
 def test_exercise_1_is_the_argmin_of_the_cost_column():

@@ -1,17 +1,14 @@
 """The solutions of notebook 04 (invoking Lambda) meet the conditions its check_ helpers test."""
-import importlib.util
 from pathlib import Path
 
 from lambdalab import Lab
+from course import load_module
 
 SOLUTIONS = Path(__file__).resolve().parent.parent / "notebooks" / "solutions" / "04_invoking_lambda.py"
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("solutions_04", SOLUTIONS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SOLUTIONS)
 
 
 def always_fails(event, context):

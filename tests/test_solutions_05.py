@@ -1,17 +1,14 @@
 """The solutions of notebook 05 satisfy the same conditions as its check helpers."""
-import importlib.util
 from pathlib import Path
 
 from lambdalab import scenarios
+from course import load_module
 
 PATH = Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / "05_concurrency_and_scaling.py"
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("solutions_05", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(PATH)
 
 
 def test_exercise_1_reserved_concurrency_is_enough_and_not_wasteful():

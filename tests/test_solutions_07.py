@@ -1,18 +1,15 @@
 """The solutions of notebook 07 satisfy the same conditions as its check helpers."""
-import importlib.util
 from pathlib import Path
 
 from lambdalab import Lab, scenarios
+from course import load_module
 
 PATH = (Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
         / "07_sqs_event_source_mapping.py")
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("solutions_07", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(PATH)
 
 
 def test_exercise_1_visibility_timeout_avoids_duplicates_and_follows_the_6x_rule():

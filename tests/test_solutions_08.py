@@ -1,6 +1,5 @@
 """The solutions of notebook 08 (FIFO queues and dead-letter queues) meet the conditions its
 check_ helpers test."""
-import importlib.util
 import json
 from pathlib import Path
 
@@ -8,16 +7,14 @@ import pytest
 
 from lambdalab import Lab
 from lambdalab.errors import AWSError
+from course import load_module
 
 SOLUTIONS = (Path(__file__).resolve().parent.parent / "notebooks" / "solutions"
              / "08_fifo_queues_and_dead_letter_queues.py")
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("solutions_08", SOLUTIONS)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(SOLUTIONS)
 
 
 SENDS = [{"payment_id": "pay-42", "account": "acct-7", "amount": 25, "sent_at": "10:00:00"},

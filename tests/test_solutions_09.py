@@ -1,20 +1,17 @@
 """The solutions of notebook 09 satisfy the same conditions as its check helpers."""
 import base64
-import importlib.util
 import json
 from pathlib import Path
 
 from lambdalab import Lab, scenarios
+from course import load_module
 
 PATH = (Path(__file__).resolve().parents[1] / "notebooks" / "solutions"
         / "09_streams_kinesis_and_dynamodb.py")
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("solutions_09", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(PATH)
 
 
 def run_poison_check(configure):

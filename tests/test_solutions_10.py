@@ -1,20 +1,17 @@
 """The solutions of notebook 10 satisfy the same conditions as its check helpers."""
-import importlib.util
 from pathlib import Path
 
 import pytest
 
 from lambdalab import Lab
 from lambdalab.sns_filters import compile_filter_policy
+from course import load_module
 
 PATH = (Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / "10_sns_fan_out.py")
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("solutions_10", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(PATH)
 
 
 def attributes(region=None, amount=None):

@@ -1,20 +1,17 @@
 """The solutions of notebook 11 satisfy the same conditions as its check helpers."""
-import importlib.util
 import json
 from pathlib import Path
 
 from lambdalab import scenarios
 from lambdalab.events import compile_pattern
+from course import load_module
 
 PATH = Path(__file__).resolve().parents[1] / "notebooks" / "solutions" / "11_eventbridge.py"
 STATES = ("pending", "running", "stopping", "stopped", "shutting-down", "terminated")
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("solutions_11", PATH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(PATH)
 
 
 def ec2(state, source="aws.ec2", detail_type="EC2 Instance State-change Notification"):
